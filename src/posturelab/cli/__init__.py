@@ -1,0 +1,49 @@
+"""The ``posturelab`` command line.
+
+Each command family lives in its own module with a ``register(app, fit_app)`` function;
+:data:`COMMAND_MODULES` is the explicit registry the application is assembled from. Input problems
+(:class:`~posturelab.errors.InputError`) raised by any command are printed as located messages on
+standard error with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import typer
+
+from posturelab.cli import console, scenario_commands
+from posturelab.errors import InputError
+
+app = typer.Typer(
+    name="posturelab",
+    help="An open scenario laboratory for force posture and deterrence.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+fit_app = typer.Typer(
+    help="Fit sub-models to historical data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(fit_app, name="fit")
+
+COMMAND_MODULES = (scenario_commands,)
+for _module in COMMAND_MODULES:
+    _module.register(app, fit_app)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the command line (the ``posturelab`` console script); always ends with ``SystemExit``.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; ``None`` reads ``sys.argv``.
+    """
+    try:
+        app(args=None if argv is None else list(argv), prog_name="posturelab")
+    except InputError as error:
+        console.print_problems(error)
+        raise SystemExit(2) from None
