@@ -1,0 +1,1 @@
+"""Pure, vectorised sub-models (numpy and scipy only)."""
