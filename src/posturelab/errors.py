@@ -1,10 +1,10 @@
 """Exceptions that carry their context.
 
-Every problem with user input (a scenario file, a CSV, a parameter file, a lever on the
-command line)
-is reported as a :class:`Problem` located by file, line, column and field path, and raised together
-with all other problems found in the same input as one :class:`InputError`. The command line prints
-each problem on its own line as ``FILE:LINE:COL: field.path: message`` and exits with status 2.
+Every problem with user input (a scenario file, a CSV, a parameter file, a lever on the command
+line) is reported as a :class:`Problem` located by file, line, column and field path, and raised
+together with all other problems found in the same input as one :class:`InputError`. The command
+line prints each problem on its own line as ``FILE:LINE:COL: field.path: message`` and exits with
+status 2.
 """
 
 from __future__ import annotations

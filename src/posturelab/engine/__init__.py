@@ -1,0 +1,1 @@
+"""The ensemble engine: sampling, the coupled monthly simulation and outcome assembly."""

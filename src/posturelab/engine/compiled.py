@@ -1,0 +1,250 @@
+"""A scenario compiled for the engine: flat parameter names, index tables and monthly schedules.
+
+Compilation happens once per run, after validation; the result is plain, picklable data that the
+vectorised monthly step reads. Lever settings are resolved here too, so the step never looks a lever
+up by name: it reads the values bound to lever *roles* (:data:`posturelab.registry.LEVER_ROLES`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posturelab.scenario.quantity import Quantity
+from posturelab.scenario.schema import LeverValue, Scenario, month_index, month_of
+
+
+def catalogue(scenario: Scenario) -> dict[str, Quantity]:
+    """Return every number of a scenario by a stable dotted name.
+
+    Names are ``actors.ID.FIELD``, ``theatres.ID.FIELD``, ``distances.A-B.km``,
+    ``forces.ID.FIELD``, ``forces.ID.equipment.CLASS``, ``scoring.weights.CLASS``,
+    ``scoring.aircraft_weight``, ``relations.ID.commitment``, ``propensities.A-B``,
+    ``contests.ID.FIELD``, ``events.ID.effects.J.FIELD`` and ``parameters.ID``.
+    """
+    out: dict[str, Quantity] = {}
+
+    def add_fields(prefix: str, obj: object) -> None:
+        for name in type(obj).model_fields:  # type: ignore[attr-defined]
+            value = getattr(obj, name)
+            if isinstance(value, Quantity):
+                out[f"{prefix}.{name}"] = value
+
+    for actor in scenario.actors:
+        add_fields(f"actors.{actor.id}", actor)
+    for theatre in scenario.theatres:
+        add_fields(f"theatres.{theatre.id}", theatre)
+    for distance in scenario.distances:
+        out[f"distances.{distance.a}-{distance.b}.km"] = distance.km
+    for force in scenario.forces:
+        add_fields(f"forces.{force.id}", force)
+        for cls, count in force.equipment.items():
+            out[f"forces.{force.id}.equipment.{cls}"] = count
+    for cls, weight in scenario.scoring.weights.items():
+        out[f"scoring.weights.{cls}"] = weight
+    out["scoring.aircraft_weight"] = scenario.scoring.aircraft_weight
+    for relation in scenario.relations:
+        add_fields(f"relations.{relation.id}", relation)
+    for propensity in scenario.propensities:
+        out[f"propensities.{propensity.a}-{propensity.b}"] = propensity.value
+    for contest in scenario.contests:
+        add_fields(f"contests.{contest.id}", contest)
+    for event in scenario.events:
+        for j, effect in enumerate(event.effects):
+            add_fields(f"events.{event.id}.effects.{j}", effect)
+    for name, quantity in scenario.parameters.items():
+        out[f"parameters.{name}"] = quantity
+    return out
+
+
+@dataclass(frozen=True)
+class ForceTable:
+    """Index arrays over the scenario's forces (F of them)."""
+
+    ids: tuple[str, ...]
+    actor: tuple[str, ...]
+    theatre: tuple[str | None, ...]
+    relocatable: NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class ContestSpec:
+    """A contest with its force selections resolved to index arrays over forces."""
+
+    id: str
+    attacker: str
+    defender: str
+    patron: str | None
+    theatre: str
+    patron_theatres: tuple[str, ...]
+    partner_relations: tuple[str, ...]
+    priority: int
+    attacker_forces: NDArray[np.int64]
+    defender_forces: NDArray[np.int64]
+    patron_forces: NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class PersonnelChange:
+    """A dated change of one force's personnel (an event effect)."""
+
+    month: int
+    force: int
+    parameter: str
+
+
+@dataclass(frozen=True)
+class CompiledScenario:
+    """Everything the monthly step needs, resolved from a validated scenario and lever settings."""
+
+    scenario_id: str
+    months: tuple[str, ...]
+    quantities: dict[str, Quantity]
+    uncertain: tuple[str, ...]
+    forces: ForceTable
+    contests: tuple[ContestSpec, ...]
+    relation_active: NDArray[np.bool_]
+    relation_ids: tuple[str, ...]
+    vacuum: NDArray[np.bool_]
+    actor_ids: tuple[str, ...]
+    personnel_changes: tuple[PersonnelChange, ...]
+    levers: dict[str, LeverValue]
+    roles: dict[str, LeverValue] = field(default_factory=dict)
+
+    @property
+    def n_months(self) -> int:
+        """Number of simulated months."""
+        return len(self.months)
+
+    def month_number(self, month: str) -> int:
+        """Return the index of ``YYYY-MM`` in the run (may be < 0 or >= n_months)."""
+        return month_index(month) - month_index(self.months[0])
+
+
+def _month_list(start: str, end: str) -> tuple[str, ...]:
+    first, last = month_index(start), month_index(end)
+    return tuple(f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, last + 1))
+
+
+def _first_month(date: dt.date | None, months: tuple[str, ...]) -> int:
+    """Index of the month a date falls in; before the start gives a negative index."""
+    if date is None:
+        return -(10**6)
+    return month_index(month_of(date)) - month_index(months[0])
+
+
+def compile_scenario(scenario: Scenario, levers: Mapping[str, LeverValue]) -> CompiledScenario:
+    """Resolve a validated scenario and complete lever settings into engine tables.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario.
+    levers
+        A value for every lever of the scenario (defaults merged with overrides).
+    """
+    months = _month_list(scenario.meta.start, scenario.meta.end)
+    n_months = len(months)
+    quantities = catalogue(scenario)
+    uncertain = tuple(sorted(name for name, q in quantities.items() if q.is_uncertain))
+
+    location_theatre = {loc.id: loc.theatre for loc in scenario.locations}
+    forces = ForceTable(
+        ids=tuple(f.id for f in scenario.forces),
+        actor=tuple(f.actor for f in scenario.forces),
+        theatre=tuple(location_theatre.get(f.location) for f in scenario.forces),
+        relocatable=np.array([f.relocatable for f in scenario.forces], dtype=bool),
+    )
+
+    relation_ids = tuple(r.id for r in scenario.relations)
+    active = np.zeros((n_months, len(relation_ids)), dtype=bool)
+    for j, relation in enumerate(scenario.relations):
+        begins = _first_month(relation.in_force or relation.signed, months)
+        ends = n_months if relation.ends is None else _first_month(relation.ends, months)
+        active[max(begins, 0) : max(min(ends, n_months), 0), j] = True
+
+    actor_ids = tuple(a.id for a in scenario.actors)
+    vacuum = np.zeros((n_months, len(actor_ids)), dtype=bool)
+    for i, actor in enumerate(scenario.actors):
+        vacuum[:, i] = actor.leadership_vacuum
+
+    changes: list[PersonnelChange] = []
+    force_index = {f: i for i, f in enumerate(forces.ids)}
+    for event in sorted(scenario.events, key=lambda e: e.date):
+        month = _first_month(event.date, months)
+        for j, effect in enumerate(event.effects):
+            at = max(month, 0)
+            if effect.kind == "relation_in_force":
+                active[at:, relation_ids.index(effect.relation)] = True
+            elif effect.kind == "relation_ends":
+                active[at:, relation_ids.index(effect.relation)] = False
+            elif effect.kind == "leadership_vacuum_ends":
+                vacuum[at:, actor_ids.index(effect.actor)] = False
+            elif effect.kind == "force_personnel" and month < n_months:
+                changes.append(
+                    PersonnelChange(
+                        at, force_index[effect.force], f"events.{event.id}.effects.{j}.personnel"
+                    )
+                )
+
+    contests: list[ContestSpec] = []
+    for contest in sorted(scenario.contests, key=lambda c: (c.priority, c.id)):
+        patron_theatres = tuple(contest.patron_theatres) or (contest.theatre,)
+        partner_relations = tuple(
+            r.id
+            for r in scenario.relations
+            if r.kind != "command"
+            and contest.attacker in r.members
+            and any(p in r.members for p in contest.partners)
+        )
+        contests.append(
+            ContestSpec(
+                id=contest.id,
+                attacker=contest.attacker,
+                defender=contest.defender,
+                patron=contest.patron,
+                theatre=contest.theatre,
+                patron_theatres=patron_theatres,
+                partner_relations=partner_relations,
+                priority=contest.priority,
+                attacker_forces=_select(forces, contest.attacker, (contest.theatre,)),
+                defender_forces=_select(forces, contest.defender, (contest.theatre,)),
+                patron_forces=(
+                    _select(forces, contest.patron, patron_theatres)
+                    if contest.patron
+                    else np.zeros(0, dtype=np.int64)
+                ),
+            )
+        )
+
+    roles = {lever.role: levers[lever.id] for lever in scenario.levers if lever.role is not None}
+    return CompiledScenario(
+        scenario_id=scenario.meta.id,
+        months=months,
+        quantities=quantities,
+        uncertain=uncertain,
+        forces=forces,
+        contests=tuple(contests),
+        relation_active=active,
+        relation_ids=relation_ids,
+        vacuum=vacuum,
+        actor_ids=actor_ids,
+        personnel_changes=tuple(changes),
+        levers=dict(levers),
+        roles=roles,
+    )
+
+
+def _select(forces: ForceTable, actor: str, theatres: tuple[str, ...]) -> NDArray[np.int64]:
+    return np.array(
+        [
+            i
+            for i, (a, t) in enumerate(zip(forces.actor, forces.theatre, strict=True))
+            if a == actor and t in theatres
+        ],
+        dtype=np.int64,
+    )

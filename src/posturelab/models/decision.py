@@ -1,0 +1,130 @@
+r"""The attack decision: a deterrence calculus turned into a monthly hazard (DESIGN 5.3).
+
+For a potential attacker, each month and each ensemble member:
+
+.. math::
+
+    P_{win} &= \operatorname{logistic}\big((\ln R - \ln R_{50}) / s\big) \\
+    Cred &= \big(c_0 + (1 - c_0)\,\tfrac{T}{T + T_{1/2}}\big)\,(1 - \delta\,D) \\
+    support &= 1 - \textstyle\prod_k (1 - \kappa\,c_k\,a_k) \\
+    EU &= P_{win} V_{win} - (1 - P_{win})\,C_{lose}\,(1 - support) - C_{pun}\,Cred - C_{war} \\
+    h &= \min\big(h_{max},\ h_{base}\,e^{\beta EU}\big)
+
+where :math:`R` is the attacker's scored forward strength over the defence's (the provisional view
+of the balance; the campaign model replaces it with the depth a campaign reaches), :math:`R_{50}`
+the ratio at which the attacker sees even odds and :math:`s` its misperception scale; :math:`T` the
+patron's personnel committed to the theatre (the tripwire), :math:`T_{1/2}` the personnel at which
+the stationed-force part of credibility is half, :math:`c_0` the credibility of the commitment
+alone,
+:math:`D \in \{0, 1\}` whether the patron is at war in a higher-priority theatre and :math:`\delta`
+the share of credibility that distraction removes; :math:`c_k` the commitment of partner treaty
+:math:`k`, :math:`a_k` whether it is in force, :math:`\kappa` the partners' bloc cohesion.
+
+:math:`h_{base}` is calibrated per member so that the status-quo state at the start has the monthly
+hazard implied by the scenario's stated annual prior :math:`p`: :math:`h_0 = 1 - (1 - p)^{1/12}`
+and :math:`h_{base} = h_0\,e^{-\beta EU_0}`. Absolute probabilities therefore rest on the prior;
+effects between variants rest on the model.
+
+References
+----------
+Huth, P. K. (1988). Extended deterrence and the outbreak of war. *American Political Science
+Review* 82(2), 423-443. (The defender's ability to deny a quick victory is what deters.)
+
+Huth, P. & Russett, B. (1984). What makes deterrence work? Cases from 1900 to 1980. *World
+Politics* 36(4), 496-526.
+
+Bueno de Mesquita, B. (1981). *The War Trap*. Yale University Press. (Expected utility of war.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class DecisionParams:
+    """Per-member terms of one attacker's calculus; each field is an array over members."""
+
+    v_win: FloatArray
+    c_lose: FloatArray
+    c_punish: FloatArray
+    c_war: FloatArray
+    beta: FloatArray
+    h_max: FloatArray
+    win_ratio: FloatArray
+    misperception: FloatArray
+    tripwire_half: FloatArray
+    base_credibility: FloatArray
+    distraction_weight: FloatArray
+
+
+def logistic(x: FloatArray) -> FloatArray:
+    """The logistic function :math:`1 / (1 + e^{-x})`, computed without overflow."""
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64))))
+
+
+def p_win_from_ratio(ratio: FloatArray, win_ratio: FloatArray, scale: FloatArray) -> FloatArray:
+    r""":math:`P_{win} = \operatorname{logistic}((\ln R - \ln R_{50}) / s)`; zero when R = 0."""
+    safe = np.maximum(ratio, 1e-300)
+    return np.where(ratio > 0, logistic((np.log(safe) - np.log(win_ratio)) / scale), 0.0)
+
+
+def credibility(
+    tripwire: FloatArray,
+    half: FloatArray,
+    base: FloatArray,
+    distraction_weight: FloatArray,
+    distracted: NDArray[np.bool_] | FloatArray,
+) -> FloatArray:
+    r""":math:`(c_0 + (1 - c_0) T/(T + T_{1/2}))(1 - \delta D)`, in [0, 1]."""
+    stationed = tripwire / (tripwire + half)
+    return (base + (1.0 - base) * stationed) * (1.0 - distraction_weight * distracted)
+
+
+def partner_support(
+    commitments: FloatArray, in_force: NDArray[np.bool_], cohesion: FloatArray
+) -> FloatArray:
+    r""":math:`1 - \prod_k (1 - \kappa c_k a_k)`.
+
+    Parameters
+    ----------
+    commitments
+        Shape (members, K): each partner treaty's commitment in [0, 1].
+    in_force
+        Shape (K,): whether each treaty is in force this month.
+    cohesion
+        Shape (members,): the partners' bloc cohesion in [0, 1].
+    """
+    if commitments.shape[1] == 0:
+        return np.zeros(commitments.shape[0])
+    terms = 1.0 - cohesion[:, None] * commitments * in_force[None, :]
+    return np.asarray(1.0 - np.prod(terms, axis=1))
+
+
+def expected_utility(
+    p_win: FloatArray, cred: FloatArray, support: FloatArray, p: DecisionParams
+) -> FloatArray:
+    r""":math:`P_{win} V_{win} - (1-P_{win}) C_{lose} (1-support) - C_{pun} Cred - C_{war}`."""
+    return (
+        p_win * p.v_win - (1.0 - p_win) * p.c_lose * (1.0 - support) - p.c_punish * cred - p.c_war
+    )
+
+
+def monthly_from_annual(p_annual: FloatArray) -> FloatArray:
+    r"""Monthly probability with the same annual total: :math:`1 - (1 - p)^{1/12}`."""
+    return np.asarray(-np.expm1(np.log1p(-np.asarray(p_annual, dtype=np.float64)) / 12.0))
+
+
+def calibrate_base(h0: FloatArray, eu0: FloatArray, beta: FloatArray) -> FloatArray:
+    r""":math:`h_{base} = h_0 e^{-\beta EU_0}`, so that the status quo has hazard :math:`h_0`."""
+    return np.asarray(h0 * np.exp(-beta * eu0))
+
+
+def hazard(h_base: FloatArray, eu: FloatArray, beta: FloatArray, h_max: FloatArray) -> FloatArray:
+    r""":math:`\min(h_{max}, h_{base} e^{\beta EU})`."""
+    return np.minimum(h_max, h_base * np.exp(beta * eu))

@@ -1,0 +1,134 @@
+"""The explicit registries of posturelab: indicators and lever roles.
+
+These literal dictionaries are the single list that the scenario schema, the engine, the command
+line and the documentation read. Nothing registers itself at import time.
+
+Indicator names are templates expanded from a scenario's structure: ``{contest}`` is a contest id,
+``{patron}`` and ``{theatre}`` a patron actor and a theatre it has forces committed to, ``{actor}``
+an ally that may be entrapped, ``{bloc}`` a bloc id. :func:`indicator_names` lists the names a
+scenario provides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+IndicatorKind = Literal["probability", "series", "distribution"]
+Scope = Literal[
+    "contest",
+    "contest_patron",
+    "patron_theatre",
+    "campaign",
+    "two_front",
+    "entrapment",
+    "bloc",
+    "arms",
+]
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    """What an indicator measures.
+
+    Attributes
+    ----------
+    kind
+        ``probability``: per member 0 or 1 by the horizon, summarised by its ensemble mean;
+        ``series``: a monthly time series per member; ``distribution``: one number per member
+        (missing where it does not apply, e.g. a campaign depth when no attack happened).
+    scope
+        Which part of a scenario the name is expanded over.
+    unit
+        The unit of the per-member value.
+    description
+        One sentence for tables and documentation.
+    """
+
+    kind: IndicatorKind
+    scope: Scope
+    unit: str
+    description: str
+
+
+INDICATORS: dict[str, IndicatorSpec] = {
+    "p_{contest}": IndicatorSpec(
+        "probability", "contest", "probability", "The attack starts by the horizon."
+    ),
+    "hazard_{contest}": IndicatorSpec(
+        "series", "contest", "probability per month", "Monthly probability that the attack starts."
+    ),
+    "p_win_{contest}": IndicatorSpec(
+        "series", "contest", "probability", "The attacker's perceived chance of a quick victory."
+    ),
+    "force_ratio_{contest}": IndicatorSpec(
+        "series",
+        "contest",
+        "ratio",
+        "Attacker's scored forward strength over the defence's scored strength in the theatre.",
+    ),
+    "{patron}_troops_{theatre}": IndicatorSpec(
+        "series", "patron_theatre", "personnel", "The patron's personnel located in the theatre."
+    ),
+    "credibility_{patron}_{theatre}": IndicatorSpec(
+        "series",
+        "contest_patron",
+        "0-1",
+        "Credibility of the patron's commitment to defend the theatre.",
+    ),
+}
+
+# Lever roles: a scenario binds its levers to roles, so the engine never depends on lever names.
+LEVER_ROLES: dict[str, str] = {
+    "relocation_troops": "Personnel of the patron's relocatable forces leaving the theatre.",
+    "relocation_date": "Month the relocation takes effect (YYYY-MM).",
+    "strategic_flexibility": (
+        "Share (0-1) of the patron's forces in a theatre that may be drawn into a "
+        "higher-priority contest when that contest's war starts."
+    ),
+    "one_theatre": "Whether a single command pools the theatres (true/false).",
+    "one_theatre_date": "Month the single-theatre command takes effect (YYYY-MM).",
+    "opcon_transfer_date": "Month wartime operational control passes to the host (or 'never').",
+    "jfhq_date": "Month the patron's joint force headquarters in the rear becomes operational.",
+    "spending_path": "An ally's defence spending target (share of GDP).",
+    "modernisation": "Whether the patron modernises its forces in the theatre (true/false).",
+}
+
+
+def _ids(data: Any, section: str) -> list[dict[str, Any]]:
+    items = data.get(section) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [i for i in items if isinstance(i, dict) and isinstance(i.get("id"), str)]
+
+
+def indicator_names(data: Any) -> dict[str, str]:
+    """Return ``{name: template}`` for every indicator a scenario provides.
+
+    ``data`` is the scenario as plain data (a parsed YAML mapping) or a validated scenario dumped
+    with ``model_dump()``; the function is lenient so it can run on invalid input too.
+    """
+    names: dict[str, str] = {}
+    contests = _ids(data, "contests")
+    locations = {loc["id"]: loc.get("theatre") for loc in _ids(data, "locations")}
+    stationed = {
+        (force.get("actor"), locations.get(force.get("location")))
+        for force in _ids(data, "forces")
+    }
+    for template, spec in INDICATORS.items():
+        if spec.scope == "contest":
+            for contest in contests:
+                names[template.format(contest=contest["id"])] = template
+        elif spec.scope == "patron_theatre":
+            for contest in contests:
+                patron = contest.get("patron")
+                theatres = contest.get("patron_theatres") or [contest.get("theatre")]
+                for theatre in theatres:
+                    if (patron, theatre) in stationed:
+                        names[template.format(patron=patron, theatre=theatre)] = template
+        elif spec.scope == "contest_patron":
+            for contest in contests:
+                patron, theatre = contest.get("patron"), contest.get("theatre")
+                if isinstance(patron, str) and isinstance(theatre, str):
+                    names[template.format(patron=patron, theatre=theatre)] = template
+    return names

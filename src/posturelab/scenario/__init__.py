@@ -1,0 +1,1 @@
+"""Scenario parsing, validation and the built-in library."""

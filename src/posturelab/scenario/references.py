@@ -1,0 +1,220 @@
+"""Checks of the references between a scenario's parts.
+
+They run on the raw data (before or beside structural validation), so that a file with both a
+structural problem and a dangling reference reports both at once. Each check yields
+``(path, message)`` pairs; the loader locates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from posturelab.registry import indicator_names
+
+Path = tuple[str | int, ...]
+Found = Iterator[tuple[Path, str]]
+
+
+def _items(data: Any, section: str) -> list[tuple[int, dict[str, Any]]]:
+    value = data.get(section) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
+
+
+def _ids(data: Any, section: str) -> dict[str, int]:
+    return {item["id"]: i for i, item in _items(data, section) if isinstance(item.get("id"), str)}
+
+
+def check_references(data: Any) -> list[tuple[Path, str]]:
+    """Return every dangling reference, duplicate id or unknown indicator in ``data``."""
+    if not isinstance(data, dict):
+        return []
+    found: list[tuple[Path, str]] = []
+    for check in (
+        _duplicates,
+        _sources,
+        _actor_refs,
+        _force_refs,
+        _relation_refs,
+        _lever_refs,
+        _indicator_refs,
+        _scoring_refs,
+    ):
+        found.extend(check(data))
+    return found
+
+
+def _duplicates(data: dict[str, Any]) -> Found:
+    for section in (
+        "sources",
+        "actors",
+        "theatres",
+        "locations",
+        "forces",
+        "relations",
+        "levers",
+        "events",
+        "contests",
+        "claims",
+        "variants",
+        "outcomes",
+    ):
+        seen: dict[str, int] = {}
+        for i, item in _items(data, section):
+            ident = item.get("id")
+            if isinstance(ident, str):
+                if ident in seen:
+                    yield (
+                        (section, i, "id"),
+                        (f"duplicate id {ident!r} (first used by {section}.{seen[ident]})"),
+                    )
+                else:
+                    seen[ident] = i
+
+
+def _sources(data: dict[str, Any]) -> Found:
+    """Every ``source:`` anywhere (outside the source list) must name a listed source."""
+    known = set(_ids(data, "sources"))
+
+    def walk(node: Any, path: Path) -> Found:
+        if isinstance(node, dict):
+            ref = node.get("source")
+            if isinstance(ref, str) and ref not in known:
+                yield (*path, "source"), f"unknown source {ref!r}; add it to 'sources'"
+            for key, value in node.items():
+                yield from walk(value, (*path, key))
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                yield from walk(value, (*path, i))
+
+    for key, value in data.items():
+        if key != "sources":
+            yield from walk(value, (key,))
+
+
+def _ref(ref: Any, known: dict[str, int], kind: str, section: str, path: Path) -> Found:
+    if isinstance(ref, str) and ref not in known:
+        listed = ", ".join(sorted(known)) or "none"
+        yield path, f"unknown {kind} {ref!r} (known: {listed}); add it to '{section}'"
+
+
+def _actor_refs(data: dict[str, Any]) -> Found:
+    actors = _ids(data, "actors")
+    theatres = _ids(data, "theatres")
+    for i, item in _items(data, "contests"):
+        for field in ("attacker", "defender", "patron"):
+            yield from _ref(item.get(field), actors, "actor", "actors", ("contests", i, field))
+        for j, partner in enumerate(item.get("partners") or []):
+            yield from _ref(partner, actors, "actor", "actors", ("contests", i, "partners", j))
+        yield from _ref(
+            item.get("theatre"), theatres, "theatre", "theatres", ("contests", i, "theatre")
+        )
+        for j, th in enumerate(item.get("patron_theatres") or []):
+            yield from _ref(
+                th, theatres, "theatre", "theatres", ("contests", i, "patron_theatres", j)
+            )
+    for i, item in _items(data, "propensities"):
+        for field in ("a", "b"):
+            yield from _ref(item.get(field), actors, "actor", "actors", ("propensities", i, field))
+        if item.get("a") == item.get("b") and isinstance(item.get("a"), str):
+            yield (
+                ("propensities", i, "b"),
+                f"a propensity needs two different actors, got {item['a']!r} twice",
+            )
+    for i, item in _items(data, "locations"):
+        yield from _ref(
+            item.get("theatre"), theatres, "theatre", "theatres", ("locations", i, "theatre")
+        )
+
+
+def _force_refs(data: dict[str, Any]) -> Found:
+    actors = _ids(data, "actors")
+    locations = _ids(data, "locations")
+    for i, item in _items(data, "forces"):
+        yield from _ref(item.get("actor"), actors, "actor", "actors", ("forces", i, "actor"))
+        yield from _ref(
+            item.get("location"), locations, "location", "locations", ("forces", i, "location")
+        )
+    for i, item in _items(data, "distances"):
+        for field in ("a", "b"):
+            yield from _ref(
+                item.get(field), locations, "location", "locations", ("distances", i, field)
+            )
+
+
+def _relation_refs(data: dict[str, Any]) -> Found:
+    actors = _ids(data, "actors")
+    relations = _ids(data, "relations")
+    forces = _ids(data, "forces")
+    for i, item in _items(data, "relations"):
+        for j, member in enumerate(item.get("members") or []):
+            yield from _ref(member, actors, "actor", "actors", ("relations", i, "members", j))
+        yield from _ref(item.get("holder"), actors, "actor", "actors", ("relations", i, "holder"))
+    for i, event in _items(data, "events"):
+        for j, effect in enumerate(event.get("effects") or []):
+            if not isinstance(effect, dict):
+                continue
+            base = ("events", i, "effects", j)
+            yield from _ref(
+                effect.get("relation"), relations, "relation", "relations", (*base, "relation")
+            )
+            yield from _ref(effect.get("actor"), actors, "actor", "actors", (*base, "actor"))
+            yield from _ref(effect.get("force"), forces, "force", "forces", (*base, "force"))
+
+
+def _lever_refs(data: dict[str, Any]) -> Found:
+    levers = _ids(data, "levers")
+    roles: dict[str, int] = {}
+    for i, item in _items(data, "levers"):
+        role = item.get("role")
+        if isinstance(role, str):
+            if role in roles:
+                yield (
+                    ("levers", i, "role"),
+                    f"role {role!r} is already played by levers.{roles[role]}",
+                )
+            roles[role] = i
+    for section, fields in (("claims", ("base", "treatment")), ("variants", ("set",))):
+        for i, item in _items(data, section):
+            for field in fields:
+                settings = item.get(field)
+                if isinstance(settings, dict):
+                    for key in settings:
+                        yield from _ref(key, levers, "lever", "levers", (section, i, field, key))
+
+
+def _indicator_refs(data: dict[str, Any]) -> Found:
+    known = indicator_names(data)
+    for section in ("claims", "outcomes"):
+        field = "indicator" if section == "claims" else "id"
+        for i, item in _items(data, section):
+            name = item.get(field)
+            if isinstance(name, str) and name not in known:
+                yield (
+                    (section, i, field),
+                    (
+                        f"unknown indicator {name!r}; "
+                        f"this scenario provides: {', '.join(sorted(known))}"
+                    ),
+                )
+
+
+def _scoring_refs(data: dict[str, Any]) -> Found:
+    scoring = data.get("scoring")
+    weights = scoring.get("weights") if isinstance(scoring, dict) else None
+    if not isinstance(weights, dict):
+        return
+    for i, item in _items(data, "forces"):
+        equipment = item.get("equipment")
+        if isinstance(equipment, dict):
+            for key in equipment:
+                if key not in weights:
+                    yield (
+                        ("forces", i, "equipment", key),
+                        (
+                            f"equipment class {key!r} has no weight in scoring.weights "
+                            f"(known: {', '.join(sorted(weights))})"
+                        ),
+                    )

@@ -1,0 +1,402 @@
+"""The scenario language as pydantic models (DESIGN section 2).
+
+A scenario is one YAML document. Its parts are validated here, structurally and field by field;
+references between parts (a force's actor, a number's source) are checked by
+:mod:`posturelab.scenario.references`. After validation the engine trusts the objects: they are
+frozen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from posturelab.registry import LEVER_ROLES
+from posturelab.scenario.quantity import Fraction, NonNegative, Positive, Quantity, UnitInterval
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+"""Identifier of an actor, force, lever, ...: lower case letters, digits and underscores."""
+SlugId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
+"""Identifier of a scenario or a source: may also contain hyphens and dots."""
+YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+"""A month written ``YYYY-MM``."""
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+LeverValue = bool | float | str
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MAX_MONTHS = 1200
+
+
+class Strict(BaseModel):
+    """Base of every scenario model: unknown keys are errors and objects are frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def month_index(month: str) -> int:
+    """Return a month's index ``12 * year + (month - 1)``, for arithmetic on ``YYYY-MM`` strings."""
+    year, mon = month.split("-")
+    return 12 * int(year) + int(mon) - 1
+
+
+def month_of(value: dt.date | str) -> str:
+    """Return the ``YYYY-MM`` month of a date or of a ``YYYY-MM[-DD]`` string."""
+    return value.strftime("%Y-%m") if isinstance(value, dt.date) else value[:7]
+
+
+class Meta(Strict):
+    """Identity of the scenario and the simulated period."""
+
+    id: SlugId
+    title: Text
+    description: Text
+    as_of: dt.date
+    start: YearMonth
+    end: YearMonth
+    step: Literal["month"] = "month"
+
+    @model_validator(mode="after")
+    def _period(self) -> Meta:
+        span = month_index(self.end) - month_index(self.start) + 1
+        if span < 1:
+            raise ValueError(f"end ({self.end}) must not come before start ({self.start})")
+        if span > MAX_MONTHS:
+            raise ValueError(f"the period spans {span} months; at most {MAX_MONTHS} are allowed")
+        return self
+
+
+class Source(Strict):
+    """A reference that scenario numbers cite by id."""
+
+    id: SlugId
+    publisher: Text
+    title: Text
+    date: Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+    url: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _year_as_text(cls, value: object) -> object:
+        # A bare year (2022) or a date (2025-06-04) is read by YAML as a number or a date.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    via: str | None = Field(default=None, description="The copy the figure was taken from.")
+    note: str | None = None
+
+
+class Actor(Strict):
+    """A state or command with the capability data used for sizes and arms dynamics."""
+
+    id: Id
+    name: Text
+    kind: Literal["state", "alliance_command", "organisation"] = "state"
+    personnel: NonNegative | None = None
+    spending_usd_bn: NonNegative | None = None
+    gdp_usd_bn: NonNegative | None = None
+    population: NonNegative | None = None
+    nuclear_warheads: NonNegative | None = None
+    leadership_vacuum: bool = Field(
+        default=False, description="Whether the actor has no settled leadership at the start."
+    )
+
+
+class Location(Strict):
+    """A place where forces are based: in a theatre, or in the rear (``theatre: null``)."""
+
+    id: Id
+    name: Text
+    theatre: Id | None = None
+
+
+class Distance(Strict):
+    """A distance between two locations (great-circle unless said otherwise)."""
+
+    a: Id
+    b: Id
+    km: NonNegative
+
+
+class Theatre(Strict):
+    """A theatre of operations and its objective."""
+
+    id: Id
+    name: Text
+    objective: str | None = None
+    objective_depth_km: NonNegative | None = None
+    front_width_km: NonNegative | None = None
+
+
+class Force(Strict):
+    """A unit or an aggregate of one actor's forces at one location.
+
+    Ground strength is scored from ``equipment`` (DESIGN section 4); a force whose inventory is not
+    public may give a pre-scored ``lethality`` instead, as a sourced number or a ranged assumption.
+    """
+
+    id: Id
+    name: Text
+    actor: Id
+    location: Id
+    personnel: NonNegative | None = None
+    equipment: dict[Id, NonNegative] = Field(default_factory=dict)
+    lethality: NonNegative | None = None
+    aircraft: NonNegative | None = None
+    readiness: Fraction | None = None
+    quality: Positive | None = None
+    forward_share: Fraction | None = None
+    relocatable: bool = False
+
+    @model_validator(mode="after")
+    def _scored_once(self) -> Force:
+        if self.equipment and self.lethality is not None:
+            raise ValueError(
+                "give either 'equipment' (scored) or 'lethality' (pre-scored), not both"
+            )
+        return self
+
+
+class Scoring(Strict):
+    """Weights that turn equipment counts into ground lethality, and aircraft into air strength."""
+
+    weights: dict[Id, NonNegative]
+    aircraft_weight: NonNegative
+
+
+class Relation(Strict):
+    """An alliance, treaty, partnership or command arrangement between actors."""
+
+    id: Id
+    kind: Literal["alliance", "treaty", "partnership", "command"]
+    members: Annotated[list[Id], Field(min_length=2)]
+    description: Text
+    source: SlugId
+    signed: dt.date | None = None
+    in_force: dt.date | None = None
+    ends: dt.date | None = None
+    commitment: Fraction | None = None
+    holder: Id | None = Field(default=None, description="For a command: who holds it at the start.")
+
+    @model_validator(mode="after")
+    def _command_has_holder(self) -> Relation:
+        if self.kind == "command" and self.holder is None:
+            raise ValueError("a command arrangement needs a 'holder' (the actor holding it)")
+        if self.kind != "command" and self.holder is not None:
+            raise ValueError(f"only a command arrangement takes a 'holder', not a {self.kind}")
+        if len(set(self.members)) != len(self.members):
+            raise ValueError(f"members must be distinct, got {self.members}")
+        return self
+
+
+class Propensity(Strict):
+    """A base propensity between two actors to be on the same side (landscape theory)."""
+
+    a: Id
+    b: Id
+    value: UnitInterval
+
+
+class Lever(Strict):
+    """A policy choice the analyst toggles, with its default and its domain."""
+
+    id: Id
+    description: Text
+    kind: Literal["number", "month", "month_or_never", "bool"]
+    default: LeverValue
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    role: str | None = None
+    source: SlugId | None = None
+    rationale: str | None = Field(default=None, description="Why the default is the status quo.")
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, role: str | None) -> str | None:
+        if role is not None and role not in LEVER_ROLES:
+            raise ValueError(f"unknown lever role {role!r}; known roles: {sorted(LEVER_ROLES)}")
+        return role
+
+    @model_validator(mode="after")
+    def _domain(self) -> Lever:
+        if self.kind == "number":
+            if self.min is None or self.max is None:
+                raise ValueError("a number lever needs 'min' and 'max'")
+            if not self.min <= self.max:
+                raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        elif self.min is not None or self.max is not None:
+            raise ValueError(f"a {self.kind} lever takes no 'min' or 'max'")
+        problem = self.check(self.default)
+        if problem:
+            raise ValueError(f"default: {problem}")
+        return self
+
+    def check(self, value: LeverValue) -> str | None:
+        """Return why ``value`` is outside the lever's domain, or ``None`` if it is inside."""
+        match self.kind:
+            case "number":
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    return f"must be a number in [{self.min:g}, {self.max:g}], got {value!r}"
+                assert self.min is not None and self.max is not None
+                if not self.min <= value <= self.max:
+                    return f"must lie in [{self.min:g}, {self.max:g}], got {value:g}"
+            case "bool":
+                if not isinstance(value, bool):
+                    return f"must be true or false, got {value!r}"
+            case "month" | "month_or_never":
+                ok = isinstance(value, str) and (
+                    MONTH_RE.match(value) or (self.kind == "month_or_never" and value == "never")
+                )
+                if not ok:
+                    extra = " or 'never'" if self.kind == "month_or_never" else ""
+                    return f"must be a month YYYY-MM{extra}, got {value!r}"
+        return None
+
+
+class RelationInForce(Strict):
+    """Effect: a relation (treaty, alliance) comes into force."""
+
+    kind: Literal["relation_in_force"]
+    relation: Id
+
+
+class RelationEnds(Strict):
+    """Effect: a relation ends."""
+
+    kind: Literal["relation_ends"]
+    relation: Id
+
+
+class LeadershipVacuumEnds(Strict):
+    """Effect: an actor's leadership vacuum ends (a government takes office)."""
+
+    kind: Literal["leadership_vacuum_ends"]
+    actor: Id
+
+
+class ForcePersonnel(Strict):
+    """Effect: a force's personnel changes to a new level (equipment scales with it)."""
+
+    kind: Literal["force_personnel"]
+    force: Id
+    personnel: NonNegative
+
+
+Effect = Annotated[
+    RelationInForce | RelationEnds | LeadershipVacuumEnds | ForcePersonnel,
+    Field(discriminator="kind"),
+]
+
+
+class Event(Strict):
+    """A dated fact that changes the state in its month."""
+
+    id: Id
+    date: dt.date
+    description: Text
+    source: SlugId
+    effects: list[Effect] = Field(default_factory=list)
+
+
+class Contest(Strict):
+    """A potential attack: who might attack whom, where, and the terms of its decision (DESIGN 5.3).
+
+    All utilities are in one arbitrary unit per contest; only their ratios and ``beta`` matter.
+    """
+
+    id: Id
+    description: Text
+    attacker: Id
+    defender: Id
+    patron: Id | None = None
+    theatre: Id
+    patron_theatres: list[Id] = Field(
+        default_factory=list,
+        description="Theatres whose patron forces count as committed (default: the theatre).",
+    )
+    partners: list[Id] = Field(default_factory=list)
+    priority: int = Field(default=1, ge=1, description="The patron's priority order (1 = first).")
+    prior_annual: Fraction
+    v_win: NonNegative
+    c_lose: NonNegative
+    c_punish: NonNegative
+    c_war: NonNegative
+    beta: Positive
+    h_max: Fraction
+    win_ratio: Positive
+    misperception: Positive
+    tripwire_half: Positive
+    base_credibility: Fraction
+    distraction_weight: Fraction
+
+
+class Outcome(Strict):
+    """An indicator the scenario reports."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    description: str | None = None
+
+
+class Claim(Strict):
+    """A statement under test (DESIGN 5.7): a paired experiment between two lever settings."""
+
+    id: Id
+    statement: Text
+    by: Text
+    source: SlugId
+    base: dict[Id, LeverValue] = Field(default_factory=dict)
+    treatment: dict[Id, LeverValue]
+    indicator: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    direction: Literal["increase", "decrease"]
+    horizon: YearMonth | None = None
+    threshold: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+
+
+class Variant(Strict):
+    """A named set of lever overrides."""
+
+    id: Id
+    description: Text
+    set: dict[Id, LeverValue]
+
+
+class Scenario(Strict):
+    """A whole scenario file."""
+
+    meta: Meta
+    sources: Annotated[list[Source], Field(min_length=1)]
+    actors: Annotated[list[Actor], Field(min_length=2)]
+    theatres: Annotated[list[Theatre], Field(min_length=1)]
+    locations: list[Location] = Field(default_factory=list)
+    distances: list[Distance] = Field(default_factory=list)
+    forces: list[Force] = Field(default_factory=list)
+    scoring: Scoring
+    relations: list[Relation] = Field(default_factory=list)
+    propensities: list[Propensity] = Field(default_factory=list)
+    levers: list[Lever] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+    contests: Annotated[list[Contest], Field(min_length=1)]
+    parameters: dict[Id, Quantity] = Field(default_factory=dict)
+    outcomes: list[Outcome] = Field(default_factory=list)
+    claims: list[Claim] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
+
+    def lever(self, lever_id: str) -> Lever:
+        """Return the lever with id ``lever_id`` (``KeyError`` if there is none)."""
+        for lever in self.levers:
+            if lever.id == lever_id:
+                return lever
+        raise KeyError(lever_id)
+
+    def lever_defaults(self) -> dict[str, LeverValue]:
+        """Return every lever's default value by id."""
+        return {lever.id: lever.default for lever in self.levers}

@@ -1,0 +1,107 @@
+"""Run directories, written atomically (DESIGN section 7).
+
+A run directory holds ``manifest.json`` (version, scenario hash, seed, members, sampler, runner,
+timings, failures), ``series.nc`` (the member x month series, NetCDF-4 through h5netcdf),
+``members.parquet`` (sampled parameters and per-member outcomes) and ``summary.json``. Everything
+is first written into a hidden sibling directory that is renamed into place only when complete, so
+an interrupted run never leaves a half-written directory under its final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xarray as xr
+
+from posturelab.errors import InputError
+
+MANIFEST = "manifest.json"
+SERIES = "series.nc"
+MEMBERS = "members.parquet"
+SUMMARY = "summary.json"
+
+
+def new_run_id(scenario_id: str) -> str:
+    """Return a fresh run id: ``SCENARIO-YYYYmmddTHHMMSS-XXXXXX``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{scenario_id}-{stamp}-{secrets.token_hex(3)}"
+
+
+def check_target(target: Path) -> None:
+    """Refuse a target that exists and is not an empty directory (before any work is done)."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise InputError.single(
+            "<command line>",
+            f"{target} already exists and is not empty; choose another --out",
+            path="--out",
+        )
+
+
+@contextmanager
+def staging(target: Path) -> Iterator[Path]:
+    """Yield a hidden staging directory that becomes ``target`` when the block succeeds.
+
+    On any exception the staging directory is removed and ``target`` is left untouched.
+    """
+    check_target(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = target.parent / f".{target.name}.partial-{secrets.token_hex(4)}"
+    stage.mkdir()
+    try:
+        yield stage
+        if target.exists():
+            target.rmdir()  # an empty directory the user created for us
+        os.replace(stage, target)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def write_json(path: Path, payload: Mapping[str, Any]) -> None:
+    """Write ``payload`` as indented JSON (no NaN: missing values are null)."""
+    path.write_text(json.dumps(payload, indent=2, allow_nan=False, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if not np.isfinite(value) else float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_series(path: Path, dataset: xr.Dataset, attrs: Mapping[str, str]) -> None:
+    """Write the member x month variables of ``dataset`` as NetCDF-4."""
+    series = dataset[
+        [name for name, var in dataset.data_vars.items() if var.dims == ("member", "month")]
+    ]
+    series = series.assign_coords(month=series["month"].astype(str))
+    series.attrs.update(attrs)
+    series.to_netcdf(path, engine="h5netcdf")
+
+
+def write_members(path: Path, dataset: xr.Dataset) -> None:
+    """Write the per-member variables (parameters and scalar outcomes) as Parquet."""
+    columns: dict[str, Any] = {
+        "member": pa.array(np.asarray(dataset["member"].values, dtype=np.int64))
+    }
+    for name, var in dataset.data_vars.items():
+        if var.dims == ("member",):
+            columns[str(name)] = pa.array(np.asarray(var.values, dtype=np.float64))
+    pq.write_table(pa.table(columns), path)
+
+
+def read_summary(run_dir: Path) -> dict[str, Any]:
+    """Read a run directory's summary."""
+    return dict(json.loads((run_dir / SUMMARY).read_text()))
