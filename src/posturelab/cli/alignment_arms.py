@@ -286,8 +286,8 @@ def _parse_matrix(
                 problems.append(
                     doc.problem(
                         f"propensities.{j}.{i}",
-                        f"the matrix must be symmetric: p[{j}][{i}] = {b!r} "
-                        f"but p[{i}][{j}] = {a!r}",
+                        f"the matrix must be symmetric: p[{j}][{i}] = {float(b)!r} "
+                        f"but p[{i}][{j}] = {float(a)!r}",
                     )
                 )
 
@@ -703,9 +703,11 @@ def _print_fit(report: dict[str, Any], data: BlocBudgets) -> None:
         inc = "" if k + 1 == len(data.years) else f"{(u[k + 1] + v[k + 1]) - (u[k] + v[k]):.6g}"
         table.add_row(str(year), f"{u[k]:.6g}", f"{v[k]:.6g}", f"{u[k] + v[k]:.6g}", inc)
     out.print(table)
+    zero = report["zero_point"]
+    shift = "n/a" if zero is None else (f"− {zero:.6g}" if zero >= 0 else f"+ {-zero:.6g}")
     out.print(
         Text(
-            f"increment = {report['slope']:.6g} · (total − {_fmt(report['zero_point'])})   "
+            f"increment = {report['slope']:.6g} · (total {shift})   "
             f"[intercept {report['intercept']:.6g}, R² {_fmt(report['r2'])}]",
             style="bold",
         )
