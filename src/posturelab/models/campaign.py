@@ -458,6 +458,7 @@ def _run_block(
         excess = alphaD - alpha_dT
         W = (W + (W_max - W) * inv_dT * excess) * (excess > 0.0)
         np.clip(W, 0.0, W_max, out=W)
+        W += 0.0  # turn -0.0 (a negative step times False) into 0.0
         alpha_next = alpha - (alpha_aT - alpha) * inv_aT * (alphaA - alpha_aT)
         np.clip(alpha_next, 0.0, 1.0, out=alpha_next)
         alpha = alpha + on * (alpha_next - alpha)

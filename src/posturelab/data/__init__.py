@@ -1,0 +1,1 @@
+"""Historical datasets shipped for validation, each with its sources, and their readers."""
