@@ -112,6 +112,8 @@ def _as_member_array(value: ArrayLike, members: int) -> FloatArray:
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim > 1:
         raise ValueError(f"parameters must be scalars or 1-D arrays over members, got {arr.shape}")
+    if arr.ndim == 1 and arr.shape[0] not in (1, members):
+        raise ValueError(f"an array over members must have shape ({members},), got {arr.shape}")
     return np.broadcast_to(arr, (members,)).astype(np.float64)
 
 
