@@ -1,0 +1,204 @@
+"""Commands ``fit lanchester`` and ``campaign``: outputs, and located errors with exit status 2."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+IWO = str(resources.files("posturelab.data").joinpath("iwo_jima.csv"))
+FIT_KEYS = {"law", "a", "b", "p", "q", "rmse", "r2", "method", "n_days"}
+GOOD = "day,x,y\n0,100,80\n1,95,70\n2,91,61\n"
+
+
+def _write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+# --- fit lanchester ------------------------------------------------------------------------------
+
+
+def test_fit_lanchester_engel_json_reproduces_engel(run_cli):
+    result = run_cli("fit", "lanchester", IWO, "--json")
+    assert result.code == 0, result.err
+    payload = json.loads(result.out)
+    assert FIT_KEYS <= payload.keys()
+    assert payload["law"] == "square" and payload["method"] == "engel"
+    assert (payload["p"], payload["q"]) == (1.0, 0.0)
+    # Within 5% of Engel's a = 0.0544 and b = 0.0106.
+    assert payload["a"] == pytest.approx(0.0544, rel=0.05)
+    assert payload["b"] == pytest.approx(0.0106, rel=0.05)
+    assert payload["n_days"] == 36
+    assert len(payload["fitted"]["x"]) == 37
+    assert any("day 19" in note for note in payload["notes"])
+
+
+def test_fit_lanchester_lsq_and_exclusion(run_cli):
+    lsq = json.loads(run_cli("fit", "lanchester", IWO, "--method", "lsq", "--json").out)
+    assert lsq["method"] == "lsq" and lsq["r2"] > 0.98
+    excl = run_cli("fit", "lanchester", IWO, "--method", "lsq", "--exclude-day", "19", "--json")
+    payload = json.loads(excl.out)
+    assert payload["excluded_days"] == [19]
+    assert payload["a"] == pytest.approx(lsq["a"], rel=0.01)
+
+
+def test_fit_lanchester_general_law_with_fixed_exponents(run_cli):
+    result = run_cli("fit", "lanchester", IWO, "--law", "general", "--p", "1", "--q", "0", "--json")
+    assert result.code == 0, result.err
+    payload = json.loads(result.out)
+    assert payload["law"] == "general" and payload["a"] == pytest.approx(0.0544, rel=0.05)
+
+
+def test_fit_lanchester_table(run_cli):
+    result = run_cli("fit", "lanchester", IWO)
+    assert result.code == 0
+    assert "a (y against x)" in result.out and "R²" in result.out
+    assert "note: x_losses_cum decreases from day 19" in result.out
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("missing.csv", "day,x\n0,1\n1,2\n", "missing.csv:1: y: missing required column 'y'"),
+        ("unknown.csv", "day,x,y,z\n0,1,1,1\n1,1,1,1\n", "unknown.csv:1:9: z: unknown column 'z'"),
+        (
+            "text.csv",
+            "day,x,y\n0,100,80\n1,abc,70\n",
+            "text.csv:3:3: x: must be a number, got 'abc'",
+        ),
+        ("neg.csv", "day,x,y\n0,100,80\n1,95,-7\n", "neg.csv:3:6: y: must be >= 0, got -7"),
+        (
+            "unsorted.csv",
+            "day,x,y\n0,100,80\n2,95,70\n1,90,60\n",
+            "unsorted.csv:4:1: day: days must increase: day 1 comes after day 2",
+        ),
+        (
+            "dup.csv",
+            "day,x,y\n0,100,80\n1,95,70\n1,90,60\n",
+            "dup.csv:4:1: day: duplicate day 1 (first on line 3)",
+        ),
+        ("empty.csv", "", "empty.csv:1: empty file"),
+        ("short.csv", "day,x,y\n0,100,80\n", "short.csv:1: a record needs at least two days"),
+        ("frac.csv", "day,x,y\n0,100,80\n1.5,95,70\n", "frac.csv:3:1: day: must be a whole number"),
+        ("inf.csv", "day,x,y\n0,100,80\n1,inf,70\n", "inf.csv:3:3: x: must be a finite number"),
+        ("cells.csv", "day,x,y\n0,100,80\n1,95\n", "cells.csv:3: expected 3 cells"),
+        ("start.csv", "day,x,y\n0,,80\n1,95,70\n", "start.csv:2:3: x: the first row"),
+    ],
+)
+def test_bad_csv_gives_located_message_and_exit_2(run_cli, tmp_path, name, text, expected):
+    path = _write(tmp_path, name, text)
+    result = run_cli("fit", "lanchester", path)
+    assert result.code == 2
+    assert expected in result.err.replace(str(tmp_path) + "/", "")
+    assert "Traceback" not in result.err and result.out == ""
+
+
+def test_missing_csv_file(run_cli, tmp_path):
+    result = run_cli("fit", "lanchester", str(tmp_path / "nowhere.csv"))
+    assert result.code == 2
+    assert "nowhere.csv: file not found" in result.err
+
+
+def test_unfittable_law_is_an_input_error(run_cli):
+    result = run_cli("fit", "lanchester", IWO, "--law", "linear")
+    assert result.code == 2
+    assert "cannot fit: Engel's estimator did not converge" in result.err
+
+
+def test_exponents_only_with_general_law(run_cli, tmp_path):
+    result = run_cli("fit", "lanchester", _write(tmp_path, "g.csv", GOOD), "--p", "2")
+    assert result.code == 2 and "--p: only with --law general" in result.err
+
+
+def test_bad_law_name_is_a_usage_error(run_cli):
+    result = run_cli("fit", "lanchester", IWO, "--law", "cubic")
+    assert result.code == 2 and "Traceback" not in result.err
+
+
+# --- campaign ------------------------------------------------------------------------------------
+
+
+def test_campaign_json_defaults_to_the_worked_example(run_cli):
+    result = run_cli("campaign", "--json")
+    assert result.code == 0, result.err
+    payload = json.loads(result.out)
+    keys = {"params", "day", "A", "D", "alpha", "W", "X", "alphaA", "alphaD", "summary"}
+    assert keys <= payload.keys()
+    assert payload["params"]["A0"] == 330_000 and payload["params"]["days"] == 30
+    assert payload["day"] == list(range(31))
+    assert (payload["A"][0], payload["D"][0], payload["alpha"][0]) == (330_000, 200_000, 0.02)
+    assert payload["X"][-1] == pytest.approx(75.452446, rel=1e-6)
+    summary = payload["summary"]
+    assert summary["stop_reason"] == "horizon" and summary["days_run"] == 30
+    assert summary["objective_reached"] is False and summary["objective_day"] is None
+
+
+def test_campaign_params_file_with_objective_and_reinforcements(run_cli, tmp_path):
+    params = {
+        "objective_km": 20,
+        "reinforcement_A": {"3": 10000, "5": 5000},
+        "reinforcement_D": [0, 1000],
+        "days": 80,
+    }
+    path = _write(tmp_path, "p.json", json.dumps(params))
+    payload = json.loads(run_cli("campaign", "--params", path, "--json").out)
+    summary = payload["summary"]
+    assert summary["stop_reason"] == "objective" and summary["objective_reached"] is True
+    day = summary["objective_day"]
+    assert payload["X"][day] >= 20 > payload["X"][day - 1]
+    assert len(payload["day"]) == 81
+    assert payload["params"]["reinforcement_A"] == [0, 0, 10000, 0, 5000]
+    # --days overrides the file.
+    short = json.loads(run_cli("campaign", "--params", path, "--days", "5", "--json").out)
+    assert short["day"] == list(range(6))
+
+
+def test_campaign_table(run_cli):
+    result = run_cli("campaign", "--days", "40", "--every", "10")
+    assert result.code == 0
+    assert "day-by-day trace" in result.out
+    assert "Stopped: horizon after 40 days" in result.out
+    assert "330,000" in result.out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"A0": -5}', "p.json:1:2: A0: must be >= 0, got -5"),
+        ('{\n  "rho": "fast"\n}', 'p.json:2:3: rho: must be a number, got "fast"'),
+        ('{"alpha_da": 1.5}', "alpha_da: must be in [0, 1], got 1.5"),
+        ('{"alpha_aT": 0}', "alpha_aT: must be in (0, 1], got 0"),
+        ('{"Dcas": 3}', "Dcas: unknown key 'Dcas'; did you mean 'Dcas0'?"),
+        ('{"days": 2.5}', "days: must be a whole number of days, got 2.5"),
+        ('{"K_d": true}', "K_d: must be a number, got true"),
+        ('{"reinforcement_A": [1, -2]}', "reinforcement_A: entry 1 (day 2) must be a number >= 0"),
+        ('{"reinforcement_D": {"0": 5}}', "reinforcement_D: day '0' must be a whole number"),
+        ('{"A0": 1,}', "p.json:1:10: not valid JSON"),
+        ("[1, 2]", "p.json:1: expected a JSON object of parameters, got list"),
+        ("", "p.json:1: empty file"),
+    ],
+)
+def test_bad_campaign_params_give_located_messages(run_cli, tmp_path, text, expected):
+    path = _write(tmp_path, "p.json", text)
+    result = run_cli("campaign", "--params", path, "--json")
+    assert result.code == 2
+    assert expected in result.err.replace(str(tmp_path) + "/", "")
+    assert "Traceback" not in result.err and result.out == ""
+
+
+def test_campaign_reports_every_problem_at_once(run_cli, tmp_path):
+    path = _write(tmp_path, "p.json", '{"A0": -1, "D0": -2, "foo": 3}')
+    result = run_cli("campaign", "--params", path)
+    assert result.code == 2
+    assert "3 problems found" in result.err
+
+
+def test_campaign_missing_file_and_bad_days(run_cli, tmp_path):
+    missing = run_cli("campaign", "--params", str(tmp_path / "none.json"))
+    assert missing.code == 2 and "none.json: file not found" in missing.err
+    bad_days = run_cli("campaign", "--days", "-3")
+    assert bad_days.code == 2 and "--days: must be in [0, 3650], got -3" in bad_days.err
