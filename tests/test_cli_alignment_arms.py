@@ -287,3 +287,16 @@ def test_fit_richardson_missing_file(run_cli, tmp_path: Path) -> None:
     result = run_cli("fit", "richardson", str(tmp_path / "none.csv"))
     assert result.code == 2
     assert "file not found" in result.err
+
+
+def test_align_accepts_exponent_notation_and_refuses_deep_nesting(run_cli, tmp_path: Path) -> None:
+    text = "actors: [{name: A, size: 1e-3}, {name: B, size: 2E-3}]\npairs: [{a: A, b: B, p: -1}]\n"
+    result = run_cli("align", write(tmp_path, "e.yaml", text), "--json")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert [a["size"] for a in report["actors"]] == [0.001, 0.002]
+    assert report["global"]["energy"] == pytest.approx(-2e-6)
+    deep = write(tmp_path, "deep.yaml", "a: " + "[" * 3000 + "]" * 3000 + "\n")
+    result = run_cli("align", deep)
+    assert result.code == 2
+    assert "deep.yaml:1:35: the document is nested more than 32 levels deep" in result.err

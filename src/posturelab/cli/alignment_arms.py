@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -39,6 +40,11 @@ ALIGN_EXACT_LIMIT = 22
 MAX_FILE_BYTES = 5_000_000
 _TOP_KEYS = {"actors", "propensities", "pairs", "title", "description", "notes", "sources"}
 _SHOWN_MINIMA = 25
+#: Most actors ``align`` accepts (annealing time grows with the square of the number).
+MAX_ACTORS = 500
+#: Deepest nesting of lists and mappings accepted in an input file.
+MAX_DEPTH = 32
+_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,9 +128,24 @@ def _load_document(name: str, text: str) -> _Document:
             raise InputError.single(
                 name, f"invalid JSON: {exc.msg}", line=exc.lineno, column=exc.colno
             ) from None
+        except RecursionError:
+            raise InputError.single(name, "the document is nested too deeply") from None
     try:
+        depth = 0
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise InputError.single(
+                        name,
+                        f"the document is nested more than {MAX_DEPTH} levels deep",
+                        line=None if mark is None else mark.line + 1,
+                        column=None if mark is None else mark.column + 1,
+                    )
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
                 mark = event.start_mark
                 raise InputError.single(
                     name,
@@ -145,10 +166,15 @@ def _load_document(name: str, text: str) -> _Document:
         raise InputError.single(name, f"invalid YAML: {detail}", line=line, column=col) from None
     except yaml.YAMLError as exc:
         raise InputError.single(name, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError.single(name, "the document is nested too deeply") from None
     doc = _Document(name, data)
     problems: list[Problem] = []
     if node is not None:
-        _walk(node, "", doc.positions, problems)
+        try:
+            _walk(node, "", doc.positions, problems)
+        except RecursionError:
+            raise InputError.single(name, "the document is nested too deeply") from None
     if problems:
         raise InputError(Problem(name, p.line, p.column, p.path, p.message) for p in problems)
     return doc
@@ -160,10 +186,19 @@ def _load_document(name: str, text: str) -> _Document:
 
 
 def _number(value: Any) -> float | None:
-    """Return ``value`` as a float if it is a real number (not a bool), else ``None``."""
+    """Return ``value`` as a float if it is a real number (not a bool), else ``None``.
+
+    Strings in exponent notation without a dot (``1e-3``), which YAML 1.1 reads as text, count as
+    numbers; integers too large for a float become infinite (and are then refused as non-finite).
+    """
+    if isinstance(value, str) and _EXPONENT.fullmatch(value.strip()):
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _describe(value: Any) -> str:
@@ -195,6 +230,11 @@ def parse_alignment(doc: _Document) -> AlignmentParams:
         actors = []
     elif len(actors) < 2:
         problems.append(doc.problem("actors", f"at least two actors are needed, got {len(actors)}"))
+    elif len(actors) > MAX_ACTORS:
+        problems.append(
+            doc.problem("actors", f"at most {MAX_ACTORS} actors are accepted, got {len(actors)}")
+        )
+        actors = []
     first_seen: dict[str, int] = {}
     for k, actor in enumerate(actors):
         where = f"actors.{k}"
