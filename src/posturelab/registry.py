@@ -95,6 +95,10 @@ LEVER_ROLES: dict[str, str] = {
 }
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _ids(data: Any, section: str) -> list[dict[str, Any]]:
     items = data.get(section) if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -110,9 +114,9 @@ def indicator_names(data: Any) -> dict[str, str]:
     """
     names: dict[str, str] = {}
     contests = _ids(data, "contests")
-    locations = {loc["id"]: loc.get("theatre") for loc in _ids(data, "locations")}
+    locations = {loc["id"]: _text(loc.get("theatre")) for loc in _ids(data, "locations")}
     stationed = {
-        (force.get("actor"), locations.get(force.get("location")))
+        (_text(force.get("actor")), locations.get(_text(force.get("location")) or ""))
         for force in _ids(data, "forces")
     }
     for template, spec in INDICATORS.items():
@@ -121,10 +125,12 @@ def indicator_names(data: Any) -> dict[str, str]:
                 names[template.format(contest=contest["id"])] = template
         elif spec.scope == "patron_theatre":
             for contest in contests:
-                patron = contest.get("patron")
+                patron = _text(contest.get("patron"))
                 theatres = contest.get("patron_theatres") or [contest.get("theatre")]
-                for theatre in theatres:
-                    if (patron, theatre) in stationed:
+                if not isinstance(theatres, list):
+                    continue
+                for theatre in map(_text, theatres):
+                    if patron and theatre and (patron, theatre) in stationed:
                         names[template.format(patron=patron, theatre=theatre)] = template
         elif spec.scope == "contest_patron":
             for contest in contests:

@@ -10,8 +10,10 @@ from rich.console import Console
 
 from posturelab.errors import InputError
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# On a terminal rich measures the window; piped output gets a width that keeps tables readable.
+_PIPE_WIDTH = None if sys.stdout.isatty() else 160
+out = Console(highlight=False, width=_PIPE_WIDTH)
+err = Console(stderr=True, highlight=False)
 
 
 def print_problems(error: InputError) -> None:

@@ -80,7 +80,9 @@ def unit_design(
     if sampler == "lhs":
         full = qmc.LatinHypercube(d=dims, rng=rng).random(total)
     elif sampler == "sobol":
-        full = qmc.Sobol(d=dims, scramble=True, rng=rng).random(total)
+        # The balance properties need a power of two: draw 2^m >= total points, keep the first.
+        power = max(0, int(np.ceil(np.log2(total))))
+        full = qmc.Sobol(d=dims, scramble=True, rng=rng).random_base2(power)[:total]
     else:  # pragma: no cover - guarded by the Literal type and the CLI
         raise ValueError(f"unknown sampler {sampler!r}; use one of {SAMPLERS}")
     return np.asarray(full[index], dtype=np.float64)

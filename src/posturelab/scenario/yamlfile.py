@@ -17,6 +17,8 @@ import yaml
 
 from posturelab.errors import InputError, Problem
 
+# libyaml's C parser where available (it is in PyYAML's wheels), else the pure-Python one.
+SafeLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_BYTES = 5_000_000
 MAX_DEPTH = 64
 MAX_NODES = 500_000
@@ -52,7 +54,7 @@ def _problem(
 def decode(raw: bytes, name: str) -> str:
     """Decode ``raw`` as UTF-8 or raise a located :class:`InputError`."""
     if len(raw) > MAX_BYTES:
-        raise _problem(name, f"file is {len(raw):,} bytes; at most {MAX_BYTES:,} are allowed")
+        raise _problem(name, f"file is {len(raw):,} bytes; at most {MAX_BYTES:,} are allowed", 1, 1)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -67,7 +69,7 @@ def decode(raw: bytes, name: str) -> str:
 def _check_depth(text: str, name: str) -> None:
     depth = 0
     try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        for token in yaml.scan(text, Loader=SafeLoader):
             if isinstance(
                 token,
                 yaml.BlockMappingStartToken
@@ -103,18 +105,20 @@ def load_yaml(text: str, name: str) -> Located:
     """
     _check_depth(text, name)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise _problem(name, f"invalid YAML: {message}", line, col) from None
     except yaml.YAMLError as exc:
-        raise _problem(name, f"invalid YAML: {exc}") from None
+        raise _problem(name, f"invalid YAML: {exc}", 1, 1) from None
     except RecursionError:
-        raise _problem(name, f"nesting deeper than {MAX_DEPTH} levels is not allowed") from None
+        raise _problem(
+            name, f"nesting deeper than {MAX_DEPTH} levels is not allowed", 1, 1
+        ) from None
     if root is None:
-        raise _problem(name, "the file is empty; a scenario is a YAML mapping")
+        raise _problem(name, "the file is empty; a scenario is a YAML mapping", 1, 1)
     located = Located(None)
     budget = [MAX_NODES]
     located.data = _build(root, (), located, name, budget)
@@ -188,13 +192,15 @@ def _build(node: yaml.Node, path: Path, located: Located, name: str, budget: lis
         return _scalar(node, name)
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
-            raise _problem(name, f"tag {node.tag!r} is not allowed", node.start_mark.line + 1)
+            mark = node.start_mark
+            raise _problem(name, f"tag {node.tag!r} is not allowed", mark.line + 1, mark.column + 1)
         return [
             _build(child, (*path, i), located, name, budget) for i, child in enumerate(node.value)
         ]
     if isinstance(node, yaml.MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
-            raise _problem(name, f"tag {node.tag!r} is not allowed", node.start_mark.line + 1)
+            mark = node.start_mark
+            raise _problem(name, f"tag {node.tag!r} is not allowed", mark.line + 1, mark.column + 1)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             kmark = key_node.start_mark
