@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import platform
 import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from posturelab import __version__
 from posturelab.cli.console import out, print_json
 from posturelab.engine.run import (
     DEFAULT_CHUNK,
@@ -23,19 +20,10 @@ from posturelab.engine.run import (
     run_ensemble,
 )
 from posturelab.engine.sampling import SAMPLERS
-from posturelab.engine.summary import summarise
 from posturelab.errors import InputError
-from posturelab.registry import INDICATORS, indicator_names
 from posturelab.scenario.levers import parse_assignments, resolve_levers
-from posturelab.scenario.loader import DEFAULT_SCENARIO, LoadedScenario, load_scenario
+from posturelab.scenario.loader import DEFAULT_SCENARIO, load_scenario
 from posturelab.store import rundir
-
-
-def reported_indicators(loaded: LoadedScenario, available: set[str]) -> list[str]:
-    """The scenario's declared outcomes, or every indicator the engine produced."""
-    declared = [o.id for o in loaded.scenario.outcomes]
-    names = declared or sorted(indicator_names(loaded.scenario.model_dump()))
-    return [n for n in names if n in available]
 
 
 def run_command(
@@ -85,51 +73,14 @@ def run_command(
         result = run_ensemble(s, levers, options, progress=lambda k: bar.advance(task, k))
     elapsed = time.perf_counter() - started
 
-    names = reported_indicators(loaded, set(map(str, result.dataset.data_vars)))
-    templates = indicator_names(s.model_dump())
-    specs = {n: INDICATORS[templates[n]] for n in names}
-    indicators = summarise(result.dataset, names, specs)
-    summary: dict[str, Any] = {
-        "scenario": s.meta.id,
-        "members": members,
-        "seed": seed,
-        "sampler": sampler,
-        "start": s.meta.start,
-        "end": s.meta.end,
-        "levers": levers,
-        "indicators": indicators,
-        "run_dir": str(target),
-    }
-    manifest = {
-        "posturelab_version": __version__,
-        "scenario": s.meta.id,
-        "scenario_origin": loaded.origin,
-        "scenario_sha256": loaded.sha256,
-        "seed": seed,
-        "members": members,
-        "sampler": sampler,
-        "runner": "sequential",
-        "chunk_size": chunk_size,
-        "levers": levers,
-        "variant": variant,
-        "uncertain_parameters": list(result.uncertain),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "timings": {"simulate_s": round(elapsed, 3)},
-        "failures": [],
-        "platform": {"python": platform.python_version(), "numpy": np.__version__},
-    }
-    with rundir.staging(target) as stage:
-        rundir.write_series(
-            stage / rundir.SERIES, result.dataset, {"scenario": s.meta.id, "seed": str(seed)}
-        )
-        rundir.write_members(stage / rundir.MEMBERS, result.dataset)
-        rundir.write_json(stage / rundir.SUMMARY, summary)
-        rundir.write_json(stage / rundir.MANIFEST, manifest)
+    summary = rundir.write_run(
+        target, loaded, result, variant=variant, elapsed_s=elapsed, runner="sequential"
+    )
 
     if json_out:
         print_json(summary)
         return
-    print_summary(summary, specs)
+    print_summary(summary)
 
 
 def _fmt(value: float | None, kind: str) -> str:
@@ -140,7 +91,7 @@ def _fmt(value: float | None, kind: str) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
-def print_summary(summary: dict[str, Any], specs: dict[str, Any]) -> None:
+def print_summary(summary: dict[str, Any]) -> None:
     """Print a run's summary table."""
     changed = ", ".join(f"{k}={v}" for k, v in summary["levers"].items())
     out.print(
@@ -155,7 +106,7 @@ def print_summary(summary: dict[str, Any], specs: dict[str, Any]) -> None:
     for column in ("indicator", "kind", "median", "5%", "95%"):
         table.add_column(column, justify="right" if column in ("median", "5%", "95%") else "left")
     for name, stats in summary["indicators"].items():
-        kind = specs[name].kind
+        kind = summary["kinds"][name]
         table.add_row(
             name, kind, _fmt(stats["p50"], kind), _fmt(stats["p05"], kind), _fmt(stats["p95"], kind)
         )

@@ -24,7 +24,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xarray as xr
 
+from posturelab import __version__
+from posturelab.engine.run import EnsembleResult
+from posturelab.engine.summary import summarise
 from posturelab.errors import InputError
+from posturelab.registry import INDICATORS, indicator_names
+from posturelab.scenario.loader import LoadedScenario
 
 MANIFEST = "manifest.json"
 SERIES = "series.nc"
@@ -105,3 +110,90 @@ def write_members(path: Path, dataset: xr.Dataset) -> None:
 def read_summary(run_dir: Path) -> dict[str, Any]:
     """Read a run directory's summary."""
     return dict(json.loads((run_dir / SUMMARY).read_text()))
+
+
+def reported_indicators(loaded: LoadedScenario, result: EnsembleResult) -> list[str]:
+    """The scenario's declared outcomes, or every indicator the engine produced."""
+    available = set(map(str, result.dataset.data_vars))
+    declared = [o.id for o in loaded.scenario.outcomes]
+    names = declared or sorted(indicator_names(loaded.scenario.model_dump()))
+    return [n for n in names if n in available]
+
+
+def summary_of(loaded: LoadedScenario, result: EnsembleResult, run_dir: Path) -> dict[str, Any]:
+    """The ``summary.json`` payload of a run.
+
+    Each indicator maps to ``{"mean", "p05", "p50", "p95"}``; ``kinds`` gives each indicator's
+    kind (see :mod:`posturelab.engine.summary` for what the statistics mean per kind).
+    """
+    s = loaded.scenario
+    names = reported_indicators(loaded, result)
+    templates = indicator_names(s.model_dump())
+    specs = {n: INDICATORS[templates[n]] for n in names}
+    indicators = summarise(result.dataset, names, specs)
+    return {
+        "scenario": s.meta.id,
+        "members": result.options.members,
+        "seed": result.options.seed,
+        "sampler": result.options.sampler,
+        "start": s.meta.start,
+        "end": s.meta.end,
+        "levers": result.levers,
+        "indicators": indicators,
+        "kinds": {name: specs[name].kind for name in indicators},
+        "run_dir": str(run_dir),
+    }
+
+
+def manifest_of(
+    loaded: LoadedScenario,
+    result: EnsembleResult,
+    *,
+    variant: str | None,
+    elapsed_s: float,
+    runner: str,
+    kind: str = "run",
+) -> dict[str, Any]:
+    """The ``manifest.json`` payload of a run: everything needed to reproduce it."""
+    import platform
+
+    return {
+        "kind": kind,
+        "posturelab_version": __version__,
+        "scenario": loaded.scenario.meta.id,
+        "scenario_origin": loaded.origin,
+        "scenario_sha256": loaded.sha256,
+        "seed": result.options.seed,
+        "members": result.options.members,
+        "sampler": result.options.sampler,
+        "runner": runner,
+        "chunk_size": result.options.chunk_size,
+        "levers": result.levers,
+        "variant": variant,
+        "uncertain_parameters": list(result.uncertain),
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timings": {"simulate_s": round(elapsed_s, 3)},
+        "failures": [],
+        "platform": {"python": platform.python_version(), "numpy": np.__version__},
+    }
+
+
+def write_run(
+    target: Path,
+    loaded: LoadedScenario,
+    result: EnsembleResult,
+    *,
+    variant: str | None,
+    elapsed_s: float,
+    runner: str,
+) -> dict[str, Any]:
+    """Write a complete run directory atomically and return its summary."""
+    summary = summary_of(loaded, result, target)
+    manifest = manifest_of(loaded, result, variant=variant, elapsed_s=elapsed_s, runner=runner)
+    attrs = {"scenario": loaded.scenario.meta.id, "seed": str(result.options.seed)}
+    with staging(target) as stage:
+        write_series(stage / SERIES, result.dataset, attrs)
+        write_members(stage / MEMBERS, result.dataset)
+        write_json(stage / SUMMARY, summary)
+        write_json(stage / MANIFEST, manifest)
+    return summary
