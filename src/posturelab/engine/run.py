@@ -66,6 +66,11 @@ class EnsembleResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def uncertain_names(scenario: Scenario) -> tuple[str, ...]:
+    """Names of the scenario's uncertain parameters, in the column order of a design."""
+    return compile_scenario(scenario, scenario.lever_defaults()).uncertain
+
+
 def chunks(total: int, size: int) -> list[np.ndarray]:
     """Split member indices ``0..total-1`` into consecutive chunks of at most ``size``."""
     return [np.arange(lo, min(lo + size, total), dtype=np.int64) for lo in range(0, total, size)]
@@ -76,6 +81,7 @@ def run_ensemble(
     levers: Mapping[str, LeverValue],
     options: RunOptions,
     progress: Callable[[int], None] | None = None,
+    design: np.ndarray | None = None,
 ) -> EnsembleResult:
     """Simulate the whole ensemble in chunks and assemble the results.
 
@@ -89,11 +95,17 @@ def run_ensemble(
         Ensemble size, seed, sampler and chunk size.
     progress
         Called with the number of members finished after each chunk.
+    design
+        Optional explicit design, shape (members, K), on the unit hypercube with columns in the
+        order of :func:`uncertain_names`; it replaces the sampler (used by sensitivity analysis).
     """
     model = compile_scenario(scenario, levers)
     outputs = []
     for chunk in chunks(options.members, options.chunk_size):
-        outputs.append(simulate_chunk(model, options.seed, chunk, options.members, options.sampler))
+        rows = None if design is None else design[chunk]
+        outputs.append(
+            simulate_chunk(model, options.seed, chunk, options.members, options.sampler, rows)
+        )
         if progress is not None:
             progress(chunk.size)
     dataset = assemble(model, outputs)

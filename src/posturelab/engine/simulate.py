@@ -46,10 +46,26 @@ class ChunkOutput:
 
 
 def sample_parameters(
-    model: CompiledScenario, seed: int, members: NDArray[np.int64], total: int, sampler: Sampler
+    model: CompiledScenario,
+    seed: int,
+    members: NDArray[np.int64],
+    total: int,
+    sampler: Sampler,
+    design: FloatArray | None = None,
 ) -> dict[str, FloatArray]:
-    """Return every scenario number as an array over the chunk's members."""
-    design = unit_design(sampler, seed, members, total, len(model.uncertain))
+    """Return every scenario number as an array over the chunk's members.
+
+    ``design``, when given, holds the chunk's rows of an explicit design on the unit hypercube
+    (columns in the order of ``model.uncertain``), for example a Sobol' or Morris design built by
+    a sensitivity analysis; otherwise the ``sampler`` builds it.
+    """
+    if design is None:
+        design = unit_design(sampler, seed, members, total, len(model.uncertain))
+    elif design.shape != (members.size, len(model.uncertain)):
+        raise ValueError(
+            f"design rows must have shape {(members.size, len(model.uncertain))}, "
+            f"got {design.shape}"
+        )
     column = {name: j for j, name in enumerate(model.uncertain)}
     values: dict[str, FloatArray] = {}
     for name, quantity in model.quantities.items():
@@ -110,6 +126,7 @@ def simulate_chunk(
     members: NDArray[np.int64],
     total: int,
     sampler: Sampler = "mc",
+    design: FloatArray | None = None,
 ) -> ChunkOutput:
     """Simulate the members ``members`` of an ensemble of ``total`` for the whole period.
 
@@ -125,10 +142,12 @@ def simulate_chunk(
         Size of the whole ensemble (needed by the Latin hypercube and Sobol' designs).
     sampler
         The parameter design: ``mc``, ``lhs`` or ``sobol``.
+    design
+        Optional explicit unit-hypercube rows for these members (overrides ``sampler``).
     """
     members = np.asarray(members, dtype=np.int64)
     n, n_months = members.size, model.n_months
-    p = sample_parameters(model, seed, members, total, sampler)
+    p = sample_parameters(model, seed, members, total, sampler, design)
     draws = event_uniforms(model, seed, members)
     force_ids = model.forces.ids
 
