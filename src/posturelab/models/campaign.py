@@ -251,24 +251,27 @@ def cas_sorties_factor(alpha: ArrayLike, sorties: ArrayLike) -> FloatArray:
 
 
 def _member_array(value: ArrayLike, members: int, name: str) -> FloatArray:
+    """Return ``value`` as a read-only view of shape ``(members,)`` (no copy for scalars)."""
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] not in (1, members)):
         raise ValueError(f"{name} must be a scalar or have shape ({members},), got {arr.shape}")
-    return np.broadcast_to(arr.reshape(-1) if arr.ndim else arr, (members,)).astype(np.float64)
+    return np.broadcast_to(arr.reshape(-1) if arr.ndim else arr, (members,))
 
 
-def _schedule(value: ArrayLike | None, members: int, days: int, name: str) -> FloatArray:
-    out = np.zeros((members, days), dtype=np.float64)
+def _schedule(value: ArrayLike | None, members: int, days: int, name: str) -> FloatArray | None:
+    """Return a schedule as a view of shape ``(members, days)``, or ``None`` when empty."""
     if value is None or days == 0:
-        return out
+        return None
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim == 1:
         arr = arr[np.newaxis, :]
     if arr.ndim != 2 or arr.shape[0] not in (1, members):
         raise ValueError(f"{name} must have shape (n,) or ({members}, n), got {arr.shape}")
-    n = min(arr.shape[1], days)
-    out[:, :n] = arr[:, :n]
-    return out
+    if not arr.any():
+        return None
+    if arr.shape[1] < days:
+        arr = np.pad(arr, ((0, 0), (0, days - arr.shape[1])))
+    return np.broadcast_to(arr[:, :days], (members, days))
 
 
 _TRACE_NAMES: Final[tuple[str, ...]] = (
@@ -332,41 +335,24 @@ def simulate_adm(
     reinf_a = _schedule(params.reinforcement_A, m, days, "reinforcement_A")
     reinf_d = _schedule(params.reinforcement_D, m, days, "reinforcement_D")
 
-    # Per-member constants of the campaign.
-    c: dict[str, FloatArray] = {}
-    c["A0"], c["D0"] = np.maximum(p["A0"], 0.0), np.maximum(p["D0"], 0.0)
-    c["alpha0"] = np.clip(p["alpha0"], 0.0, 1.0)
-    c["W_max"], c["alpha_dT"], c["alpha_aT"] = p["W_max"], p["alpha_dT"], p["alpha_aT"]
-    c["inv_W_max"], c["inv_rho"] = 1.0 / p["W_max"], 1.0 / p["rho"]
-    c["inv_aT"] = 1.0 / np.where(p["alpha_aT"] > 0.0, p["alpha_aT"], 1.0)
-    c["inv_dT"] = 1.0 / np.where(p["alpha_dT"] < 1.0, 1.0 - p["alpha_dT"], 1.0)
-    # Lethality killed per day per surviving aircraft.
-    c["kill_d"] = p["k"] * p["K_d"] * cas_sorties_factor(p["alpha_da"], p["S_d"])
-    c["kill_a"] = p["k"] * p["K_a"] * cas_sorties_factor(p["alpha_aa"], p["S_a"])
-    # Aircraft lost per day, as a fraction: Dcas_{t+1} = Dcas_t * (1 - alpha_da) ** S_d.
-    c["lost_d"] = 1.0 - np.power(1.0 - np.clip(p["alpha_da"], 0.0, 1.0), p["S_d"])
-    c["lost_a"] = 1.0 - np.power(1.0 - np.clip(p["alpha_aa"], 0.0, 1.0), p["S_a"])
-    c["Dcas0"], c["Acas0"] = np.maximum(p["Dcas0"], 0.0), np.maximum(p["Acas0"], 0.0)
-    c["floor_a"] = p["breakpoint_A"] * c["A0"]
-    c["floor_d"] = p["breakpoint_D"] * c["D0"]
-    c["objective"] = p["objective_km"]
-
     rows = days + 1 if keep_trace else 1
-    trace = {name: np.zeros((rows, m), dtype=np.float64) for name in _TRACE_NAMES}
+    # Every cell is written below (np.empty spares the kernel from zeroing 9 large arrays).
+    trace = {name: np.empty((rows, m), dtype=np.float64) for name in _TRACE_NAMES}
     days_run = np.full(m, days, dtype=np.int64)
     stop_code = np.full(m, HORIZON, dtype=np.int64)
     objective_day = np.full(m, -1, dtype=np.int64)
     for lo in range(0, m, block_size):
         block = slice(lo, min(lo + block_size, m))
         _run_block(
-            {name: value[block] for name, value in c.items()},
-            reinf_a[block],
-            reinf_d[block],
+            _block_constants({name: value[block] for name, value in p.items()}),
+            None if reinf_a is None else reinf_a[block],
+            None if reinf_d is None else reinf_d[block],
             days,
-            {name: value[:, block] for name, value in trace.items()},
-            days_run[block],
-            stop_code[block],
-            objective_day[block],
+            block,
+            trace,
+            days_run,
+            stop_code,
+            objective_day,
             keep_trace,
         )
     # The trace is filled as (day, member) rows and returned transposed, (member, day).
@@ -386,36 +372,70 @@ def simulate_adm(
     )
 
 
+def _block_constants(p: dict[str, FloatArray]) -> dict[str, FloatArray]:
+    """Per-member constants of the campaign for one block of members."""
+    c: dict[str, FloatArray] = {}
+    c["A0"], c["D0"] = np.maximum(p["A0"], 0.0), np.maximum(p["D0"], 0.0)
+    c["alpha0"] = np.clip(p["alpha0"], 0.0, 1.0)
+    c["W_max"], c["alpha_dT"], c["alpha_aT"] = p["W_max"], p["alpha_dT"], p["alpha_aT"]
+    c["inv_W_max"], c["inv_rho"] = 1.0 / p["W_max"], 1.0 / p["rho"]
+    c["inv_aT"] = 1.0 / np.where(p["alpha_aT"] > 0.0, p["alpha_aT"], 1.0)
+    c["inv_dT"] = 1.0 / np.where(p["alpha_dT"] < 1.0, 1.0 - p["alpha_dT"], 1.0)
+    # Lethality killed per day per surviving aircraft.
+    c["kill_d"] = p["k"] * p["K_d"] * cas_sorties_factor(p["alpha_da"], p["S_d"])
+    c["kill_a"] = p["k"] * p["K_a"] * cas_sorties_factor(p["alpha_aa"], p["S_a"])
+    # Aircraft lost per day, as a fraction: Dcas_{t+1} = Dcas_t * (1 - alpha_da) ** S_d.
+    c["lost_d"] = 1.0 - np.power(1.0 - np.clip(p["alpha_da"], 0.0, 1.0), p["S_d"])
+    c["lost_a"] = 1.0 - np.power(1.0 - np.clip(p["alpha_aa"], 0.0, 1.0), p["S_a"])
+    c["Dcas0"], c["Acas0"] = np.maximum(p["Dcas0"], 0.0), np.maximum(p["Acas0"], 0.0)
+    c["floor_a"] = p["breakpoint_A"] * c["A0"]
+    c["floor_d"] = p["breakpoint_D"] * c["D0"]
+    c["objective"] = p["objective_km"]
+    return c
+
+
 def _run_block(
     c: dict[str, FloatArray],
-    reinf_a: FloatArray,
-    reinf_d: FloatArray,
+    reinf_a: FloatArray | None,
+    reinf_d: FloatArray | None,
     days: int,
+    block: slice,
     trace: dict[str, FloatArray],
     days_run: IntArray,
     stop_code: IntArray,
     objective_day: IntArray,
     keep_trace: bool,
 ) -> None:
-    """Run one block of members, writing into the given views of the outputs."""
-    m = c["A0"].shape[0]
+    """Run the members of ``block``, writing their columns of the outputs.
+
+    Stopped members first stay in the working arrays as no-ops (the factor ``on`` is 0 for them);
+    once a quarter of the working set has stopped they are retired and the working set is
+    compacted to the members still fighting. A block-sized snapshot keeps every member's latest
+    values (retired members' frozen state, with W = 0), so each day's trace row is written whole
+    and contiguous.
+    """
+    n = c["A0"].shape[0]
+    lo = int(block.start)
+    local = np.arange(n)  # block positions of the working set
+    full = True  # the working set is the whole block, in order
     A, D, alpha = c["A0"].copy(), c["D0"].copy(), c["alpha0"].copy()
-    W, X = np.zeros(m), np.zeros(m)
+    W, X = np.zeros(n), np.zeros(n)
     Dcas, Acas = c["Dcas0"].copy(), c["Acas0"].copy()
-    W_max, alpha_dT, alpha_aT = c["W_max"], c["alpha_dT"], c["alpha_aT"]
-    inv_W_max, inv_rho, inv_aT, inv_dT = c["inv_W_max"], c["inv_rho"], c["inv_aT"], c["inv_dT"]
-    active = np.ones(m, dtype=bool)
-    on = np.ones(m)  # 1.0 while a member fights, 0.0 once it has stopped
+    active = np.ones(n, dtype=bool)
+    on = np.ones(n)  # 1.0 while a member fights, 0.0 once it has stopped
     kill_d_on, kill_a_on = c["kill_d"], c["kill_a"]
     keep_d, keep_a = 1.0 - c["lost_d"], 1.0 - c["lost_a"]
-    has_reinf_a, has_reinf_d = bool(reinf_a.any()), bool(reinf_d.any())
-    zeros = np.zeros(m)
+    zeros = np.zeros(n)
+    snap = {name: np.zeros(n) for name in _TRACE_NAMES}
 
-    def record(t: int, rate_a: FloatArray, rate_d: FloatArray) -> None:
-        r = t if keep_trace else 0
+    def write(rows: int | slice, rate_a: FloatArray, rate_d: FloatArray) -> None:
         values = (A, D, alpha, W, X, rate_a, rate_d, Dcas, Acas)
         for name, value in zip(_TRACE_NAMES, values, strict=True):
-            trace[name][r] = value
+            if full:
+                trace[name][rows, block] = value
+            else:
+                snap[name][local] = value
+                trace[name][rows, block] = snap[name]
 
     for t in range(days + 1):
         # Stop conditions on the state of day t, in order of precedence.
@@ -425,48 +445,71 @@ def _run_block(
         took_obj = reached & ~broke_a & ~broke_d
         stopping = broke_a | broke_d | took_obj
         if stopping.any():
-            objective_day[reached] = t
-            stop_code[broke_a] = ATTACKER_BREAKPOINT
-            stop_code[broke_d] = DEFENDER_BREAKPOINT
-            stop_code[took_obj] = OBJECTIVE
-            days_run[stopping] = t
+            objective_day[lo + local[reached]] = t
+            stop_code[lo + local[broke_a]] = ATTACKER_BREAKPOINT
+            stop_code[lo + local[broke_d]] = DEFENDER_BREAKPOINT
+            stop_code[lo + local[took_obj]] = OBJECTIVE
+            days_run[lo + local[stopping]] = t
             active &= ~stopping
             on = active.astype(np.float64)
             kill_d_on, kill_a_on = c["kill_d"] * on, c["kill_a"] * on
             keep_d, keep_a = 1.0 - c["lost_d"] * on, 1.0 - c["lost_a"] * on
+        row = t if keep_trace else 0
         if t == days or not active.any():
-            record(t, zeros, zeros)
-            if keep_trace and t < days:
+            write(row, zeros, zeros)
+            if t < days:
                 # Every member has stopped: the remaining days repeat the frozen state, W = 0.
-                for name in _TRACE_NAMES:
-                    frozen = name not in _ZERO_WHEN_STOPPED
-                    trace[name][t + 1 :] = trace[name][t] if frozen else 0.0
+                W = zeros
+                write(slice(t + 1, None) if keep_trace else 0, zeros, zeros)
             return
 
         # One day of fighting; the factor `on` turns it into a no-op for stopped members.
-        a_t = alpha * (1.0 - W * inv_W_max) * on
+        a_t = alpha * (1.0 - W * c["inv_W_max"]) * on
         A_next = A - a_t * A - kill_d_on * Dcas
-        D_next = D - a_t * inv_rho * A - kill_a_on * Acas
+        D_next = D - a_t * c["inv_rho"] * A - kill_a_on * Acas
         np.maximum(A_next, 0.0, out=A_next)
         np.maximum(D_next, 0.0, out=D_next)
         # A member at zero lethality loses nothing more: 0 / tiny = 0.
         alphaA = (A - A_next) / np.maximum(A, _TINY)
         alphaD = (D - D_next) / np.maximum(D, _TINY)
-        record(t, alphaA, alphaD)
+        write(row, alphaA, alphaD)
 
         # alphaD is 0 for stopped members, so their W becomes 0 (alpha_dT >= 0).
-        excess = alphaD - alpha_dT
-        W = (W + (W_max - W) * inv_dT * excess) * (excess > 0.0)
-        np.clip(W, 0.0, W_max, out=W)
+        excess = alphaD - c["alpha_dT"]
+        W = (W + (c["W_max"] - W) * c["inv_dT"] * excess) * (excess > 0.0)
+        np.clip(W, 0.0, c["W_max"], out=W)
         W += 0.0  # turn -0.0 (a negative step times False) into 0.0
-        alpha_next = alpha - (alpha_aT - alpha) * inv_aT * (alphaA - alpha_aT)
+        alpha_aT = c["alpha_aT"]
+        alpha_next = alpha - (alpha_aT - alpha) * c["inv_aT"] * (alphaA - alpha_aT)
         np.clip(alpha_next, 0.0, 1.0, out=alpha_next)
         alpha = alpha + on * (alpha_next - alpha)
-        A = A_next + reinf_a[:, t] * on if has_reinf_a else A_next
-        D = D_next + reinf_d[:, t] * on if has_reinf_d else D_next
+        A = A_next if reinf_a is None else A_next + reinf_a[:, t] * on
+        D = D_next if reinf_d is None else D_next + reinf_d[:, t] * on
         X = X + W
         Dcas = Dcas * keep_d
         Acas = Acas * keep_a
+
+        stopped = ~active
+        n_stopped = int(np.count_nonzero(stopped))
+        if n_stopped and n_stopped * 4 >= local.shape[0]:
+            # Retire the stopped members: the snapshot keeps their state of day t + 1 (frozen,
+            # W = 0, no attrition), and the working set keeps only the members still fighting.
+            values = (A, D, alpha, W, X, zeros, zeros, Dcas, Acas)
+            for name, value in zip(_TRACE_NAMES, values, strict=True):
+                snap[name][local] = value
+            local = local[active]
+            full = False
+            A, D, alpha, W, X = A[active], D[active], alpha[active], W[active], X[active]
+            Dcas, Acas = Dcas[active], Acas[active]
+            c = {name: value[active] for name, value in c.items()}
+            reinf_a = None if reinf_a is None else reinf_a[active]
+            reinf_d = None if reinf_d is None else reinf_d[active]
+            m = local.shape[0]
+            zeros = np.zeros(m)
+            on = np.ones(m)
+            kill_d_on, kill_a_on = c["kill_d"], c["kill_a"]
+            keep_d, keep_a = 1.0 - c["lost_d"], 1.0 - c["lost_a"]
+            active = np.ones(m, dtype=bool)
 
 
 def simulate_adm_scalar(params: ADMParams, days: int) -> dict[str, list[float]]:
