@@ -48,7 +48,7 @@ References
 
 # The names follow Epstein's symbols (A0, alpha_dT, alphaA, ...), which ruff reads as constants
 # or mixed case; they are kept for fidelity to the literature.
-# ruff: noqa: N802, N815, SIM300
+# ruff: noqa: N802, SIM300
 
 from __future__ import annotations
 
@@ -437,26 +437,29 @@ def _run_block(
                 snap[name][local] = value
                 trace[name][rows, block] = snap[name]
 
+    all_on = True  # no stopped member in the working set
     for t in range(days + 1):
         # Stop conditions on the state of day t, in order of precedence.
-        broke_a = active & (A <= c["floor_a"])
-        broke_d = active & ~broke_a & (D <= c["floor_d"])
-        reached = active & (X >= c["objective"])
-        took_obj = reached & ~broke_a & ~broke_d
-        stopping = broke_a | broke_d | took_obj
-        if stopping.any():
+        hit = (A <= c["floor_a"]) | (D <= c["floor_d"]) | (X >= c["objective"])
+        if not all_on:
+            hit &= active
+        if hit.any():
+            broke_a = hit & (A <= c["floor_a"])
+            broke_d = hit & ~broke_a & (D <= c["floor_d"])
+            reached = hit & (X >= c["objective"])
+            took_obj = reached & ~broke_a & ~broke_d
             objective_day[lo + local[reached]] = t
             stop_code[lo + local[broke_a]] = ATTACKER_BREAKPOINT
             stop_code[lo + local[broke_d]] = DEFENDER_BREAKPOINT
             stop_code[lo + local[took_obj]] = OBJECTIVE
-            days_run[lo + local[stopping]] = t
-            active &= ~stopping
+            days_run[lo + local[hit]] = t
+            active &= ~hit
+            all_on = False
             on = active.astype(np.float64)
             kill_d_on, kill_a_on = c["kill_d"] * on, c["kill_a"] * on
             keep_d, keep_a = 1.0 - c["lost_d"] * on, 1.0 - c["lost_a"] * on
-        row = t if keep_trace else 0
         if t == days or not active.any():
-            write(row, zeros, zeros)
+            write(t if keep_trace else 0, zeros, zeros)
             if t < days:
                 # Every member has stopped: the remaining days repeat the frozen state, W = 0.
                 W = zeros
@@ -464,34 +467,44 @@ def _run_block(
             return
 
         # One day of fighting; the factor `on` turns it into a no-op for stopped members.
-        a_t = alpha * (1.0 - W * c["inv_W_max"]) * on
-        A_next = A - a_t * A - kill_d_on * Dcas
-        D_next = D - a_t * c["inv_rho"] * A - kill_a_on * Acas
+        a_t = alpha * (1.0 - W * c["inv_W_max"])
+        if not all_on:
+            a_t *= on
+        ground = a_t * A
+        A_next = A - ground
+        A_next -= kill_d_on * Dcas
+        D_next = D - ground * c["inv_rho"]
+        D_next -= kill_a_on * Acas
         np.maximum(A_next, 0.0, out=A_next)
         np.maximum(D_next, 0.0, out=D_next)
         # A member at zero lethality loses nothing more: 0 / tiny = 0.
         alphaA = (A - A_next) / np.maximum(A, _TINY)
         alphaD = (D - D_next) / np.maximum(D, _TINY)
-        write(row, alphaA, alphaD)
+        if keep_trace:
+            write(t, alphaA, alphaD)
 
         # alphaD is 0 for stopped members, so their W becomes 0 (alpha_dT >= 0).
         excess = alphaD - c["alpha_dT"]
-        W = (W + (c["W_max"] - W) * c["inv_dT"] * excess) * (excess > 0.0)
-        np.clip(W, 0.0, c["W_max"], out=W)
-        W += 0.0  # turn -0.0 (a negative step times False) into 0.0
+        W_next = (c["W_max"] - W) * c["inv_dT"]
+        W_next *= excess
+        W_next += W
+        np.clip(W_next, 0.0, c["W_max"], out=W_next)
+        W = np.where(excess > 0.0, W_next, 0.0)
         alpha_aT = c["alpha_aT"]
         alpha_next = alpha - (alpha_aT - alpha) * c["inv_aT"] * (alphaA - alpha_aT)
         np.clip(alpha_next, 0.0, 1.0, out=alpha_next)
-        alpha = alpha + on * (alpha_next - alpha)
+        alpha = alpha_next if all_on else np.where(active, alpha_next, alpha)
         A = A_next if reinf_a is None else A_next + reinf_a[:, t] * on
         D = D_next if reinf_d is None else D_next + reinf_d[:, t] * on
         X = X + W
         Dcas = Dcas * keep_d
         Acas = Acas * keep_a
 
+        if all_on:
+            continue
         stopped = ~active
         n_stopped = int(np.count_nonzero(stopped))
-        if n_stopped and n_stopped * 4 >= local.shape[0]:
+        if n_stopped * 4 >= local.shape[0]:
             # Retire the stopped members: the snapshot keeps their state of day t + 1 (frozen,
             # W = 0, no attrition), and the working set keeps only the members still fighting.
             values = (A, D, alpha, W, X, zeros, zeros, Dcas, Acas)
@@ -510,6 +523,7 @@ def _run_block(
             kill_d_on, kill_a_on = c["kill_d"], c["kill_a"]
             keep_d, keep_a = 1.0 - c["lost_d"], 1.0 - c["lost_a"]
             active = np.ones(m, dtype=bool)
+            all_on = True
 
 
 def simulate_adm_scalar(params: ADMParams, days: int) -> dict[str, list[float]]:
