@@ -78,6 +78,53 @@ INDICATORS: dict[str, IndicatorSpec] = {
     ),
 }
 
+INDICATORS.update(
+    {
+        "p_two_front_war": IndicatorSpec(
+            "probability",
+            "two_front",
+            "probability",
+            "Two wars against the same patron overlap in time by the horizon.",
+        ),
+        "p_{actor}_entrapped": IndicatorSpec(
+            "probability",
+            "entrapment",
+            "probability",
+            "The patron's ally is drawn into the war of a higher-priority contest by the horizon.",
+        ),
+        "p_{objective}_reached_given_attack": IndicatorSpec(
+            "probability",
+            "campaign",
+            "probability",
+            "Among members where the attack happens, the campaign reaches its objective.",
+        ),
+        "campaign_depth_km_given_attack": IndicatorSpec(
+            "distribution",
+            "campaign",
+            "km",
+            "Depth the attacker's campaign reaches, among members where the attack happens.",
+        ),
+        "campaign_days_given_attack": IndicatorSpec(
+            "distribution",
+            "campaign",
+            "days",
+            "Days the campaign runs before a side breaks, the objective falls or the horizon.",
+        ),
+        "attacker_loss_share_given_attack": IndicatorSpec(
+            "distribution",
+            "campaign",
+            "share",
+            "Share of the attacker's initial ground lethality lost in the campaign.",
+        ),
+        "defender_loss_share_given_attack": IndicatorSpec(
+            "distribution",
+            "campaign",
+            "share",
+            "Share of the defender's initial ground lethality lost in the campaign.",
+        ),
+    }
+)
+
 # Lever roles: a scenario binds its levers to roles, so the engine never depends on lever names.
 LEVER_ROLES: dict[str, str] = {
     "relocation_troops": "Personnel of the patron's relocatable forces leaving the theatre.",
@@ -93,6 +140,21 @@ LEVER_ROLES: dict[str, str] = {
     "spending_path": "An ally's defence spending target (share of GDP).",
     "modernisation": "Whether the patron modernises its forces in the theatre (true/false).",
 }
+
+
+def objective_slug(text: str | None) -> str:
+    """Return an objective's name as an identifier part (``"Seoul"`` gives ``seoul``)."""
+    if not text:
+        return "objective"
+    slug = "".join(ch if ch.isalnum() else "_" for ch in text.lower()).strip("_")
+    return "_".join(part for part in slug.split("_") if part) or "objective"
+
+
+def _theatre_objective(data: Any, theatre: Any) -> str:
+    for item in _ids(data, "theatres"):
+        if item["id"] == theatre:
+            return objective_slug(_text(item.get("objective")))
+    return "objective"
 
 
 def _text(value: Any) -> str | None:
@@ -132,6 +194,24 @@ def indicator_names(data: Any) -> dict[str, str]:
                 for theatre in map(_text, theatres):
                     if patron and theatre and (patron, theatre) in stationed:
                         names[template.format(patron=patron, theatre=theatre)] = template
+        elif spec.scope == "campaign":
+            for contest in contests:
+                if contest.get("campaign") != "adm":
+                    continue
+                objective = _theatre_objective(data, contest.get("theatre"))
+                names[template.format(objective=objective)] = template
+        elif spec.scope == "two_front":
+            patrons = [_text(c.get("patron")) for c in contests]
+            named = [p for p in patrons if p]
+            if len(named) != len(set(named)):
+                names[template] = template
+        elif spec.scope == "entrapment":
+            for contest in contests:
+                entrapment = contest.get("entrapment")
+                for item in entrapment if isinstance(entrapment, list) else []:
+                    actor = _text(item.get("actor")) if isinstance(item, dict) else None
+                    if actor:
+                        names[template.format(actor=actor)] = template
         elif spec.scope == "contest_patron":
             for contest in contests:
                 patron, theatre = contest.get("patron"), contest.get("theatre")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel
 
 from posturelab.scenario.quantity import Quantity
 from posturelab.scenario.schema import LeverValue, Scenario, month_index, month_of
@@ -21,44 +22,43 @@ from posturelab.scenario.schema import LeverValue, Scenario, month_index, month_
 def catalogue(scenario: Scenario) -> dict[str, Quantity]:
     """Return every number of a scenario by a stable dotted name.
 
-    Names are ``actors.ID.FIELD``, ``theatres.ID.FIELD``, ``distances.A-B.km``,
-    ``forces.ID.FIELD``, ``forces.ID.equipment.CLASS``, ``scoring.weights.CLASS``,
-    ``scoring.aircraft_weight``, ``relations.ID.commitment``, ``propensities.A-B``,
-    ``contests.ID.FIELD``, ``events.ID.effects.J.FIELD`` and ``parameters.ID``.
+    The name is the path to the number through the scenario, where a list item is named by its
+    ``id`` (or ``A-B`` for items with ``a`` and ``b``, the ``patron`` for theatre policies, else
+    its index) and a field called ``value`` is left out. Examples: ``actors.dprk.personnel``,
+    ``forces.kpa_ground.equipment.tanks``, ``scoring.weights.artillery``,
+    ``distances.camp_humphreys-guam.km``, ``propensities.dprk-rus``,
+    ``contests.dprk_attack.campaign_terms.rho``, ``events.rok_election.effects.0.personnel``,
+    ``parameters.bloc_cohesion``.
     """
     out: dict[str, Quantity] = {}
-
-    def add_fields(prefix: str, obj: object) -> None:
-        for name in type(obj).model_fields:  # type: ignore[attr-defined]
-            value = getattr(obj, name)
-            if isinstance(value, Quantity):
-                out[f"{prefix}.{name}"] = value
-
-    for actor in scenario.actors:
-        add_fields(f"actors.{actor.id}", actor)
-    for theatre in scenario.theatres:
-        add_fields(f"theatres.{theatre.id}", theatre)
-    for distance in scenario.distances:
-        out[f"distances.{distance.a}-{distance.b}.km"] = distance.km
-    for force in scenario.forces:
-        add_fields(f"forces.{force.id}", force)
-        for cls, count in force.equipment.items():
-            out[f"forces.{force.id}.equipment.{cls}"] = count
-    for cls, weight in scenario.scoring.weights.items():
-        out[f"scoring.weights.{cls}"] = weight
-    out["scoring.aircraft_weight"] = scenario.scoring.aircraft_weight
-    for relation in scenario.relations:
-        add_fields(f"relations.{relation.id}", relation)
-    for propensity in scenario.propensities:
-        out[f"propensities.{propensity.a}-{propensity.b}"] = propensity.value
-    for contest in scenario.contests:
-        add_fields(f"contests.{contest.id}", contest)
-    for event in scenario.events:
-        for j, effect in enumerate(event.effects):
-            add_fields(f"events.{event.id}.effects.{j}", effect)
-    for name, quantity in scenario.parameters.items():
-        out[f"parameters.{name}"] = quantity
+    _collect(scenario, "", out)
     return out
+
+
+def _item_name(item: object, index: int) -> str:
+    ident = getattr(item, "id", None)
+    if isinstance(ident, str):
+        return ident
+    a, b = getattr(item, "a", None), getattr(item, "b", None)
+    if isinstance(a, str) and isinstance(b, str):
+        return f"{a}-{b}"
+    patron = getattr(item, "patron", None)
+    return patron if isinstance(patron, str) else str(index)
+
+
+def _collect(node: object, prefix: str, out: dict[str, Quantity]) -> None:
+    if isinstance(node, Quantity):
+        out[prefix] = node
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            path = prefix if name == "value" else (f"{prefix}.{name}" if prefix else name)
+            _collect(getattr(node, name), path, out)
+    elif isinstance(node, list | tuple):
+        for index, item in enumerate(node):
+            _collect(item, f"{prefix}.{_item_name(item, index)}", out)
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            _collect(item, f"{prefix}.{key}", out)
 
 
 @dataclass(frozen=True)

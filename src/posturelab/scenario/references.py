@@ -33,6 +33,7 @@ def check_references(data: Any) -> list[tuple[Path, str]]:
         return []
     found: list[tuple[Path, str]] = []
     for check in (
+        _campaign_refs,
         _duplicates,
         _sources,
         _actor_refs,
@@ -218,3 +219,67 @@ def _scoring_refs(data: dict[str, Any]) -> Found:
                             f"(known: {', '.join(sorted(weights))})"
                         ),
                     )
+
+
+def _campaign_refs(data: dict[str, Any]) -> Found:
+    """References of reinforcements, theatre policies, strikes and entrapment."""
+    actors = _ids(data, "actors")
+    locations = _ids(data, "locations")
+    forces = _ids(data, "forces")
+    theatres = _ids(data, "theatres")
+    relations = {i["id"]: i for _, i in _items(data, "relations") if isinstance(i.get("id"), str)}
+    pairs = set()
+    for _, d in _items(data, "distances"):
+        if isinstance(d.get("a"), str) and isinstance(d.get("b"), str):
+            pairs.add(frozenset((d["a"], d["b"])))
+    for i, item in _items(data, "reinforcements"):
+        base: Path = ("reinforcements", i)
+        yield from _ref(item.get("actor"), actors, "actor", "actors", (*base, "actor"))
+        for field in ("to", "origin"):
+            yield from _ref(item.get(field), locations, "location", "locations", (*base, field))
+        yield from _ref(item.get("force"), forces, "force", "forces", (*base, "force"))
+        origin, to = item.get("origin"), item.get("to")
+        if (
+            isinstance(origin, str)
+            and isinstance(to, str)
+            and origin in locations
+            and to in locations
+            and frozenset((origin, to)) not in pairs
+        ):
+            yield (*base, "origin"), f"no distance between {origin!r} and {to!r} in 'distances'"
+    for i, item in _items(data, "theatre_policy"):
+        base = ("theatre_policy", i)
+        yield from _ref(item.get("patron"), actors, "actor", "actors", (*base, "patron"))
+        yield from _ref(
+            item.get("jfhq_origin"), locations, "location", "locations", (*base, "jfhq_origin")
+        )
+        for j, th in enumerate(item.get("pooled_theatres") or []):
+            yield from _ref(th, theatres, "theatre", "theatres", (*base, "pooled_theatres", j))
+    adm = [i for i, c in _items(data, "contests") if c.get("campaign") == "adm"]
+    for i in adm[1:]:
+        yield ("contests", i, "campaign"), "only one contest may use the 'adm' campaign model"
+    for i, contest in _items(data, "contests"):
+        strike = contest.get("strike")
+        if isinstance(strike, dict):
+            yield from _ref(
+                strike.get("theatre"),
+                theatres,
+                "theatre",
+                "theatres",
+                ("contests", i, "strike", "theatre"),
+            )
+        for j, ent in enumerate(contest.get("entrapment") or []):
+            if not isinstance(ent, dict):
+                continue
+            base = ("contests", i, "entrapment", j)
+            yield from _ref(ent.get("actor"), actors, "actor", "actors", (*base, "actor"))
+            command = ent.get("command")
+            yield from _ref(
+                command, {k: 0 for k in relations}, "relation", "relations", (*base, "command")
+            )
+            if (
+                isinstance(command, str)
+                and command in relations
+                and relations[command].get("kind") != "command"
+            ):
+                yield (*base, "command"), f"relation {command!r} is not a command arrangement"

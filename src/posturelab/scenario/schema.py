@@ -13,6 +13,7 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,7 +23,14 @@ from pydantic import (
 )
 
 from posturelab.registry import LEVER_ROLES
-from posturelab.scenario.quantity import Fraction, NonNegative, Positive, Quantity, UnitInterval
+from posturelab.scenario.quantity import (
+    Fraction,
+    NonNegative,
+    Positive,
+    Quantity,
+    UnitInterval,
+    within,
+)
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 """Identifier of an actor, force, lever, ...: lower case letters, digits and underscores."""
@@ -307,10 +315,60 @@ class Event(Strict):
     effects: list[Effect] = Field(default_factory=list)
 
 
+class CampaignTerms(Strict):
+    """Terms of Epstein's Adaptive Dynamic Model for a contest's land campaign (DESIGN 5.2).
+
+    Lethality is in the scenario's scoring unit (tank equivalents); ``k`` converts one armoured
+    kill by close air support into that unit.
+    """
+
+    days: Annotated[int, Field(ge=1, le=365)]
+    alpha0: Fraction
+    rho: Positive
+    W_max: NonNegative
+    alpha_dT: Fraction
+    alpha_aT: Annotated[Quantity, AfterValidator(within(1e-9, 1.0))]
+    k: NonNegative
+    K_d: NonNegative
+    K_a: NonNegative
+    S_d: NonNegative
+    S_a: NonNegative
+    alpha_da: Fraction
+    alpha_aa: Fraction
+    breakpoint_A: Fraction
+    breakpoint_D: Fraction
+
+
+class Strike(Strict):
+    """Strikes by a contest's attacker on the patron's forces in another theatre during its war."""
+
+    theatre: Id
+    monthly_base: Fraction
+    monthly_per_share: Fraction = Field(
+        description="Added monthly probability per unit share of those forces drawn into the war."
+    )
+    damage: Fraction
+
+
+class Entrapment(Strict):
+    """An ally of the patron drawn into a contest's war, depending on who holds its command."""
+
+    actor: Id
+    command: Id = Field(description="The command relation (e.g. wartime operational control).")
+    monthly_under_patron: Fraction
+    host_command_factor: Fraction = Field(
+        description="Multiplier on the monthly probability once the host holds the command."
+    )
+    after_strike: Fraction = Field(description="Added monthly probability after a strike.")
+
+
 class Contest(Strict):
     """A potential attack: who might attack whom, where, and the terms of its decision (DESIGN 5.3).
 
     All utilities are in one arbitrary unit per contest; only their ratios and ``beta`` matter.
+    With ``campaign: adm`` the attacker's chance of a quick win comes from the campaign model
+    (``campaign_terms``) and ``misperception`` is in km; with ``campaign: ratio`` it comes from
+    the scored force ratio against ``win_ratio`` and ``misperception`` is in log-ratio units.
     """
 
     id: Id
@@ -337,6 +395,82 @@ class Contest(Strict):
     tripwire_half: Positive
     base_credibility: Fraction
     distraction_weight: Fraction
+    war_months: NonNegative | None = Field(
+        default=None, description="How long a war lasts once started (default: to the end)."
+    )
+    campaign: Literal["ratio", "adm"] = "ratio"
+    campaign_terms: CampaignTerms | None = None
+    strike: Strike | None = None
+    entrapment: list[Entrapment] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _campaign_terms(self) -> Contest:
+        if self.campaign == "adm" and self.campaign_terms is None:
+            raise ValueError("campaign 'adm' needs 'campaign_terms'")
+        if self.campaign == "ratio" and self.campaign_terms is not None:
+            raise ValueError("'campaign_terms' only apply with campaign: adm")
+        return self
+
+
+class Reinforcement(Strict):
+    """Forces that arrive in a theatre after a war starts (DESIGN 4).
+
+    Either a share of an existing ``force`` (its ground score at the war's start) or a
+    pre-scored ``lethality`` arrives at ``to``, beginning ``prep_days`` plus the transit time
+    (distance over ``lift_km_per_day``) after the war starts and spread over ``spread_days``.
+    A leadership vacuum of the actor adds ``vacuum_extra_days``.
+    """
+
+    id: Id
+    name: Text
+    actor: Id
+    to: Id
+    origin: Id | None = Field(
+        default=None, description="Location it comes from (for the distance)."
+    )
+    force: Id | None = None
+    share: Fraction | None = None
+    lethality: NonNegative | None = None
+    prep_days: NonNegative
+    lift_km_per_day: Positive | None = None
+    spread_days: Positive
+    vacuum_extra_days: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _what_arrives(self) -> Reinforcement:
+        if (self.force is None) == (self.lethality is None):
+            raise ValueError("give either 'force' (with 'share') or 'lethality'")
+        if self.force is not None and self.share is None:
+            raise ValueError("a force reinforcement needs 'share'")
+        if (self.origin is None) != (self.lift_km_per_day is None):
+            raise ValueError("'origin' and 'lift_km_per_day' go together")
+        return self
+
+
+class TheatrePolicy(Strict):
+    """The patron's allocation policy across theatres (DESIGN 5.4)."""
+
+    patron: Id
+    floor_personnel: NonNegative = Field(
+        description="Personnel kept in a lower-priority theatre whatever the flexibility share."
+    )
+    one_theatre_draw: Fraction = Field(
+        description="Extra share of the remaining forces drawn out under a one-theatre command."
+    )
+    one_theatre_delay_factor: Fraction = Field(
+        description="Multiplier on reinforcement delays from pooled theatres under one command."
+    )
+    pooled_theatres: list[Id] = Field(default_factory=list)
+    jfhq_origin: Id | None = Field(
+        default=None, description="Location whose reinforcements a joint headquarters speeds."
+    )
+    jfhq_delay_factor: Fraction
+    distracted_delay_factor: Annotated[Quantity, AfterValidator(within(1.0, 100.0))] = Field(
+        description="Multiplier on the patron's reinforcement delays while it fights elsewhere."
+    )
+    distracted_share_factor: Fraction = Field(
+        description="Share of the patron's reinforcements still sent while it fights elsewhere."
+    )
 
 
 class Outcome(Strict):
@@ -369,6 +503,139 @@ class Variant(Strict):
     set: dict[Id, LeverValue]
 
 
+class LeverTrigger(Strict):
+    """Trigger: a lever role is on (a true bool, or a number above ``above``).
+
+    With ``scaled`` the shift is multiplied by the lever's value (for a share in [0, 1]); with
+    ``from_role`` it acts only from the month bound to that month-valued role.
+    """
+
+    kind: Literal["lever"]
+    role: str
+    above: float = Field(default=0.0, allow_inf_nan=False)
+    scaled: bool = False
+    from_role: str | None = None
+
+    @field_validator("role", "from_role")
+    @classmethod
+    def _known_role(cls, role: str | None) -> str | None:
+        if role is not None and role not in LEVER_ROLES:
+            raise ValueError(f"unknown lever role {role!r}; known roles: {sorted(LEVER_ROLES)}")
+        return role
+
+
+class RelationTrigger(Strict):
+    """Trigger: a relation (treaty, alliance) is in force that month."""
+
+    kind: Literal["relation"]
+    relation: Id
+
+
+class EventTrigger(Strict):
+    """Trigger: a dated event has happened (for ``months`` months, or for good)."""
+
+    kind: Literal["event"]
+    event: Id
+    months: int | None = Field(default=None, ge=1)
+
+
+Trigger = Annotated[LeverTrigger | RelationTrigger | EventTrigger, Field(discriminator="kind")]
+
+
+class PropensityShift(Strict):
+    """An uncertain shift of the propensity between ``a`` and ``b`` while a trigger is active.
+
+    Active shifts add to the base propensity; the sum is clipped to [-1, 1]. With several
+    triggers the shift is active while any of them is (the largest factor counts).
+    """
+
+    id: Id
+    description: Text
+    a: Id
+    b: Id
+    delta: UnitInterval
+    when: Annotated[list[Trigger], Field(min_length=1)]
+
+
+class Bloc(Strict):
+    """A bloc whose cohesion the engine tracks (landscape theory, DESIGN 5.5).
+
+    With ``partners_of`` set, the bloc's cohesion index replaces ``parameters.bloc_cohesion``
+    in the attack decision of contests whose attacker is that actor. ``cohesion_scale`` turns the
+    energy gap into an index in [0, 1] (see ``docs/models/alignment.md``).
+    """
+
+    id: Id
+    description: Text
+    members: Annotated[list[Id], Field(min_length=2)]
+    partners_of: Id | None = None
+    cohesion_scale: Positive
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Bloc:
+        if len(set(self.members)) != len(self.members):
+            raise ValueError(f"members must be distinct, got {self.members}")
+        return self
+
+
+class ArmsActor(Strict):
+    """An actor of the Richardson system: fatigue and spending trend at the start (per year)."""
+
+    actor: Id
+    fatigue: NonNegative
+    trend: Annotated[Quantity, AfterValidator(within(-0.5, 0.5))]
+
+
+class Reaction(Strict):
+    """Richardson's reaction coefficient ``K[of, to]`` (per year)."""
+
+    of: Id
+    to: Id
+    k: NonNegative
+
+
+class SpendingPath(Strict):
+    """The actor whose spending follows the ``spending_path`` lever (a target share of GDP)."""
+
+    actor: Id
+    adjustment_years: Positive
+
+
+class Modernisation(Strict):
+    """Effects of the ``modernisation`` lever on the actor facing it.
+
+    ``grievance``: added grievance, as a share of the actor's initial spending per year;
+    ``threat``: added share of the threat the actor perceives (its warhead build-up speeds up).
+    """
+
+    actor: Id
+    grievance: NonNegative
+    threat: NonNegative
+
+
+class Warheads(Strict):
+    """An actor's nuclear warhead stock (the start is the actor's ``nuclear_warheads``)."""
+
+    actor: Id
+    capacity: NonNegative
+    production_per_year: NonNegative
+    assembly_per_year: NonNegative
+    threat_elasticity: NonNegative
+    deal_rate_per_year: Fraction
+    deal_threat_sensitivity: NonNegative
+    dismantle_per_year: NonNegative
+
+
+class Arms(Strict):
+    """Arms dynamics (DESIGN 5.6): Richardson's system over ``actors`` plus a warhead stock."""
+
+    actors: Annotated[list[ArmsActor], Field(min_length=1)]
+    reactions: list[Reaction] = Field(default_factory=list)
+    spending_path: SpendingPath | None = None
+    modernisation: Modernisation | None = None
+    warheads: Warheads | None = None
+
+
 class Scenario(Strict):
     """A whole scenario file."""
 
@@ -385,10 +652,15 @@ class Scenario(Strict):
     levers: list[Lever] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     contests: Annotated[list[Contest], Field(min_length=1)]
+    reinforcements: list[Reinforcement] = Field(default_factory=list)
+    theatre_policy: list[TheatrePolicy] = Field(default_factory=list)
     parameters: dict[Id, Quantity] = Field(default_factory=dict)
     outcomes: list[Outcome] = Field(default_factory=list)
     claims: list[Claim] = Field(default_factory=list)
     variants: list[Variant] = Field(default_factory=list)
+    blocs: list[Bloc] = Field(default_factory=list)
+    propensity_shifts: list[PropensityShift] = Field(default_factory=list)
+    arms: Arms | None = None
 
     def lever(self, lever_id: str) -> Lever:
         """Return the lever with id ``lever_id`` (``KeyError`` if there is none)."""
