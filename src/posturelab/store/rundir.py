@@ -1,10 +1,13 @@
 """Run directories, written atomically (DESIGN section 7).
 
-A run directory holds ``manifest.json`` (version, scenario hash, seed, members, sampler, runner,
-timings, failures), ``series.nc`` (the member x month series, NetCDF-4 through h5netcdf),
+A run directory holds ``manifest.json`` (status, version, scenario hash, seed, members, sampler,
+runner, timings, failures), ``series.nc`` (the member x month series, NetCDF-4 through h5netcdf),
 ``members.parquet`` (sampled parameters and per-member outcomes) and ``summary.json``. Everything
 is first written into a hidden sibling directory that is renamed into place only when complete, so
-an interrupted run never leaves a half-written directory under its final name.
+an interrupted run never leaves a half-written directory under its final name. Runs computed chunk
+by chunk (:mod:`posturelab.runners.durable`) live in their directory while they run, with
+``"status": "running"`` in the manifest, and :func:`finish_in_place` writes their outputs one
+atomic file at a time, the manifest last.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,11 +28,13 @@ import pyarrow.parquet as pq
 import xarray as xr
 
 from posturelab import __version__
-from posturelab.engine.run import EnsembleResult
+from posturelab.engine.run import EnsembleResult, RunOptions
 from posturelab.engine.summary import summarise
 from posturelab.errors import InputError
 from posturelab.registry import INDICATORS, indicator_names
 from posturelab.scenario.loader import LoadedScenario
+from posturelab.scenario.schema import LeverValue
+from posturelab.store.chunks import atomic_write_json
 
 MANIFEST = "manifest.json"
 SERIES = "series.nc"
@@ -145,6 +150,52 @@ def summary_of(loaded: LoadedScenario, result: EnsembleResult, run_dir: Path) ->
     }
 
 
+def run_manifest(
+    loaded: LoadedScenario,
+    *,
+    levers: Mapping[str, LeverValue],
+    options: RunOptions,
+    uncertain: tuple[str, ...],
+    variant: str | None,
+    runner: str,
+    elapsed_s: float = 0.0,
+    kind: str = "run",
+    status: str = "complete",
+) -> dict[str, Any]:
+    """The ``manifest.json`` payload of a run: everything needed to reproduce it.
+
+    ``status`` is ``complete`` for a finished run; a run being computed chunk by chunk says
+    ``running`` (or ``interrupted``, ``failed``) until its last file is in place.
+    """
+    import platform
+
+    return {
+        "kind": kind,
+        "status": status,
+        "posturelab_version": __version__,
+        "scenario": loaded.scenario.meta.id,
+        "scenario_origin": loaded.origin,
+        "scenario_sha256": loaded.sha256,
+        "seed": options.seed,
+        "members": options.members,
+        "sampler": options.sampler,
+        "runner": runner,
+        "chunk_size": options.chunk_size,
+        "levers": dict(levers),
+        "variant": variant,
+        "uncertain_parameters": list(uncertain),
+        "created": now_utc(),
+        "timings": {"simulate_s": round(elapsed_s, 3)},
+        "failures": [],
+        "platform": {"python": platform.python_version(), "numpy": np.__version__},
+    }
+
+
+def now_utc() -> str:
+    """The current time as ``YYYY-mm-ddTHH:MM:SSZ``."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def manifest_of(
     loaded: LoadedScenario,
     result: EnsembleResult,
@@ -154,28 +205,50 @@ def manifest_of(
     runner: str,
     kind: str = "run",
 ) -> dict[str, Any]:
-    """The ``manifest.json`` payload of a run: everything needed to reproduce it."""
-    import platform
+    """The ``manifest.json`` payload of a finished run (see :func:`run_manifest`)."""
+    return run_manifest(
+        loaded,
+        levers=result.levers,
+        options=result.options,
+        uncertain=result.uncertain,
+        variant=variant,
+        runner=runner,
+        elapsed_s=elapsed_s,
+        kind=kind,
+    )
 
-    return {
-        "kind": kind,
-        "posturelab_version": __version__,
-        "scenario": loaded.scenario.meta.id,
-        "scenario_origin": loaded.origin,
-        "scenario_sha256": loaded.sha256,
-        "seed": result.options.seed,
-        "members": result.options.members,
-        "sampler": result.options.sampler,
-        "runner": runner,
-        "chunk_size": result.options.chunk_size,
-        "levers": result.levers,
-        "variant": variant,
-        "uncertain_parameters": list(result.uncertain),
-        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "timings": {"simulate_s": round(elapsed_s, 3)},
-        "failures": [],
-        "platform": {"python": platform.python_version(), "numpy": np.__version__},
-    }
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    """Read a run directory's manifest."""
+    return dict(json.loads((run_dir / MANIFEST).read_text()))
+
+
+def finish_in_place(
+    run_dir: Path, loaded: LoadedScenario, result: EnsembleResult, manifest: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Write the outputs of a run computed in ``run_dir`` and mark it complete; return its summary.
+
+    ``series.nc``, ``members.parquet`` and ``summary.json`` are each written under a temporary
+    name and renamed into place, and ``manifest.json`` (with ``"status": "complete"``) is
+    replaced last, so the directory says it is complete only once everything is there.
+    """
+    summary = summary_of(loaded, result, run_dir)
+    attrs = {"scenario": loaded.scenario.meta.id, "seed": str(result.options.seed)}
+    _replace_into(run_dir / SERIES, lambda path: write_series(path, result.dataset, attrs))
+    _replace_into(run_dir / MEMBERS, lambda path: write_members(path, result.dataset))
+    atomic_write_json(run_dir / SUMMARY, summary)
+    atomic_write_json(run_dir / MANIFEST, {**manifest, "status": "complete"})
+    return summary
+
+
+def _replace_into(path: Path, write: Callable[[Path], None]) -> None:
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        write(temp)
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def write_run(
