@@ -15,8 +15,16 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel
 
+from posturelab.engine import arms_race, blocs
+from posturelab.registry import objective_slug
 from posturelab.scenario.quantity import Quantity
-from posturelab.scenario.schema import LeverValue, Scenario, month_index, month_of
+from posturelab.scenario.schema import (
+    LeverValue,
+    Reinforcement,
+    Scenario,
+    month_index,
+    month_of,
+)
 
 
 def catalogue(scenario: Scenario) -> dict[str, Quantity]:
@@ -72,6 +80,27 @@ class ForceTable:
 
 
 @dataclass(frozen=True)
+class ReinforcementSpec:
+    """A reinforcement resolved for the engine: what arrives, from where, and whose it is."""
+
+    id: str
+    actor: str
+    force: int  # index of the force a share of which arrives, or -1 for a pre-scored lethality
+    distance: str | None  # catalogue name of the origin-destination distance, if any
+    origin_theatre: str | None
+    to_theatre: str | None
+
+
+@dataclass(frozen=True)
+class EntrapmentSpec:
+    """An ally that a contest's war may draw in, and the command relation that decides it."""
+
+    index: int
+    actor: str
+    command: str
+
+
+@dataclass(frozen=True)
 class ContestSpec:
     """A contest with its force selections resolved to index arrays over forces."""
 
@@ -86,6 +115,13 @@ class ContestSpec:
     attacker_forces: NDArray[np.int64]
     defender_forces: NDArray[np.int64]
     patron_forces: NDArray[np.int64]
+    patron_home_forces: NDArray[np.int64]  # the patron's forces in the contest's own theatre
+    campaign: str = "ratio"
+    objective: str | None = None  # catalogue name of the objective depth
+    attacker_reinforcements: tuple[ReinforcementSpec, ...] = ()
+    defender_reinforcements: tuple[ReinforcementSpec, ...] = ()
+    strike_forces: NDArray[np.int64] | None = None
+    entrapment: tuple[EntrapmentSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +150,15 @@ class CompiledScenario:
     personnel_changes: tuple[PersonnelChange, ...]
     levers: dict[str, LeverValue]
     roles: dict[str, LeverValue] = field(default_factory=dict)
+    alignment: blocs.AlignmentSpec | None = None
+    arms: arms_race.ArmsSpec | None = None
+    equipment_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    campaign_days: dict[str, int] = field(default_factory=dict)
+    campaign_objective: dict[str, str] = field(default_factory=dict)
+    policy_patrons: tuple[str, ...] = ()
+    pooled_theatres: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    jfhq_origin_theatre: dict[str, str | None] = field(default_factory=dict)
+    vacuum_actor_index: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_months(self) -> int:
@@ -191,6 +236,23 @@ def compile_scenario(scenario: Scenario, levers: Mapping[str, LeverValue]) -> Co
                     )
                 )
 
+    location_of = {loc.id: loc for loc in scenario.locations}
+    distance_name = {}
+    for d in scenario.distances:
+        distance_name[frozenset((d.a, d.b))] = f"distances.{d.a}-{d.b}.km"
+
+    def reinforcement(r: object) -> ReinforcementSpec:
+        assert isinstance(r, Reinforcement)
+        origin = location_of[r.origin].theatre if r.origin else None
+        return ReinforcementSpec(
+            id=r.id,
+            actor=r.actor,
+            force=force_index[r.force] if r.force else -1,
+            distance=distance_name.get(frozenset((r.origin, r.to))) if r.origin else None,
+            origin_theatre=origin,
+            to_theatre=location_of[r.to].theatre,
+        )
+
     contests: list[ContestSpec] = []
     for contest in sorted(scenario.contests, key=lambda c: (c.priority, c.id)):
         patron_theatres = tuple(contest.patron_theatres) or (contest.theatre,)
@@ -218,10 +280,41 @@ def compile_scenario(scenario: Scenario, levers: Mapping[str, LeverValue]) -> Co
                     if contest.patron
                     else np.zeros(0, dtype=np.int64)
                 ),
+                patron_home_forces=(
+                    _select(forces, contest.patron, (contest.theatre,))
+                    if contest.patron
+                    else np.zeros(0, dtype=np.int64)
+                ),
+                campaign=contest.campaign,
+                objective=(
+                    f"theatres.{contest.theatre}.objective_depth_km"
+                    if f"theatres.{contest.theatre}.objective_depth_km" in quantities
+                    else None
+                ),
+                attacker_reinforcements=tuple(
+                    reinforcement(r)
+                    for r in scenario.reinforcements
+                    if r.actor == contest.attacker and location_of[r.to].theatre == contest.theatre
+                ),
+                defender_reinforcements=tuple(
+                    reinforcement(r)
+                    for r in scenario.reinforcements
+                    if r.actor in (contest.defender, contest.patron)
+                    and location_of[r.to].theatre == contest.theatre
+                ),
+                strike_forces=(
+                    _select(forces, contest.patron, (contest.strike.theatre,))
+                    if contest.strike and contest.patron
+                    else None
+                ),
+                entrapment=tuple(
+                    EntrapmentSpec(j, e.actor, e.command) for j, e in enumerate(contest.entrapment)
+                ),
             )
         )
 
     roles = {lever.role: levers[lever.id] for lever in scenario.levers if lever.role is not None}
+    policies = scenario.theatre_policy
     return CompiledScenario(
         scenario_id=scenario.meta.id,
         months=months,
@@ -236,6 +329,23 @@ def compile_scenario(scenario: Scenario, levers: Mapping[str, LeverValue]) -> Co
         personnel_changes=tuple(changes),
         levers=dict(levers),
         roles=roles,
+        alignment=blocs.compile_alignment(scenario, levers, months, active, relation_ids),
+        arms=arms_race.compile_arms(scenario, levers),
+        equipment_classes={f.id: tuple(f.equipment) for f in scenario.forces},
+        campaign_objective={
+            c.id: objective_slug(next(t.objective for t in scenario.theatres if t.id == c.theatre))
+            for c in scenario.contests
+        },
+        campaign_days={
+            c.id: c.campaign_terms.days for c in scenario.contests if c.campaign_terms is not None
+        },
+        policy_patrons=tuple(tp.patron for tp in policies),
+        pooled_theatres={tp.patron: tuple(tp.pooled_theatres) for tp in policies},
+        jfhq_origin_theatre={
+            tp.patron: (location_of[tp.jfhq_origin].theatre if tp.jfhq_origin else None)
+            for tp in policies
+        },
+        vacuum_actor_index={a: i for i, a in enumerate(actor_ids)},
     )
 
 

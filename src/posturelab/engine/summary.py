@@ -48,8 +48,10 @@ def summarise(
         spec = specs[name]
         values = np.asarray(dataset[name].values, dtype=np.float64)
         if spec.kind == "probability":
-            n = values.size
-            k = float(np.nansum(values))
+            # Conditional probabilities (e.g. "given attack") are NaN where they do not apply.
+            finite = values[np.isfinite(values)]
+            n = finite.size
+            k = float(finite.sum())
             lo, hi = wilson_interval(k, n)
             mean = k / n if n else math.nan
             out[name] = {"mean": mean, "p05": lo, "p50": mean, "p95": hi}

@@ -128,3 +128,12 @@ def calibrate_base(h0: FloatArray, eu0: FloatArray, beta: FloatArray) -> FloatAr
 def hazard(h_base: FloatArray, eu: FloatArray, beta: FloatArray, h_max: FloatArray) -> FloatArray:
     r""":math:`\min(h_{max}, h_{base} e^{\beta EU})`."""
     return np.minimum(h_max, h_base * np.exp(beta * eu))
+
+
+def p_win_from_depth(depth: FloatArray, objective: FloatArray, scale: FloatArray) -> FloatArray:
+    r""":math:`P_{win} = \operatorname{logistic}((X_{max} - d_{obj}) / s)` (DESIGN 5.3).
+
+    ``depth`` is the depth the campaign model says the attacker reaches, ``objective`` the
+    objective's depth and ``scale`` the attacker's misperception in km.
+    """
+    return logistic((depth - objective) / scale)

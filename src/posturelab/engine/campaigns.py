@@ -1,0 +1,191 @@
+"""Theatre campaigns from a scenario's forces: inputs of Epstein's ADM for a contest (DESIGN 5.2).
+
+:func:`campaign_inputs` turns the current state of a contest's theatre (scored ground forces and
+aircraft of the attacker, the defender and the patron, and the reinforcements that would arrive)
+into :class:`~posturelab.models.campaign.ADMParams` for a batch of members;
+:func:`run_campaign` runs it and summarises what the engine needs: the depth reached, whether the
+objective fell, the days fought and each side's losses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posturelab.engine.compiled import CompiledScenario, ContestSpec, ReinforcementSpec
+from posturelab.engine.forces import ForceScores
+from posturelab.models import campaign, theatres
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+
+TERMS = (
+    "alpha0", "rho", "W_max", "alpha_dT", "alpha_aT", "k", "K_d", "K_a", "S_d", "S_a",
+    "alpha_da", "alpha_aa", "breakpoint_A", "breakpoint_D",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TheatreContext:
+    """What else shapes a campaign this month, per member or for the whole run."""
+
+    month: int
+    distracted: BoolArray  # the patron fights a higher-priority war (per member)
+    one_theatre: bool  # a one-theatre command is in effect this month
+    jfhq: bool  # the patron's joint headquarters is operational this month
+
+
+@dataclass(frozen=True)
+class CampaignOutcome:
+    """Per-member summary of a batch of campaigns."""
+
+    depth_km: FloatArray
+    objective_reached: BoolArray
+    days: IntArray
+    attacker_loss_share: FloatArray
+    defender_loss_share: FloatArray
+
+
+def _reinforcement_schedule(
+    model: CompiledScenario,
+    contest: ContestSpec,
+    specs: tuple[ReinforcementSpec, ...],
+    p: dict[str, FloatArray],
+    scores: ForceScores,
+    strength: FloatArray,
+    rows: IntArray,
+    context: TheatreContext,
+    days: int,
+) -> FloatArray | None:
+    if not specs:
+        return None
+    n = rows.size
+    lethality = np.zeros((n, len(specs)))
+    start = np.zeros((n, len(specs)))
+    spread = np.ones((n, len(specs)))
+    policy = contest.patron in model.policy_patrons
+    for j, r in enumerate(specs):
+        prefix = f"reinforcements.{r.id}"
+        if r.force >= 0:
+            whole = scores.ground_full[rows, r.force] * strength[rows, r.force]
+            lethality[:, j] = p[f"{prefix}.share"][rows] * whole
+        else:
+            lethality[:, j] = p[f"{prefix}.lethality"][rows]
+        km = p[r.distance][rows] if r.distance else np.zeros(n)
+        lift = p[f"{prefix}.lift_km_per_day"][rows] if r.distance else np.ones(n)
+        vacuum = np.zeros(n)
+        actor = model.vacuum_actor_index.get(r.actor)
+        if (
+            actor is not None
+            and model.vacuum[context.month, actor]
+            and f"{prefix}.vacuum_extra_days" in p
+        ):
+            vacuum = p[f"{prefix}.vacuum_extra_days"][rows]
+        factor = np.ones(n)
+        if policy and r.actor == contest.patron:
+            tp = f"theatre_policy.{contest.patron}"
+            pooled = model.pooled_theatres.get(contest.patron or "", ())
+            if (
+                context.jfhq
+                and r.origin_theatre
+                and r.origin_theatre == model.jfhq_origin_theatre.get(contest.patron or "")
+            ):
+                factor = factor * p[f"{tp}.jfhq_delay_factor"][rows]
+            if context.one_theatre and r.origin_theatre in pooled and r.to_theatre in pooled:
+                factor = factor * p[f"{tp}.one_theatre_delay_factor"][rows]
+            distracted = context.distracted[rows]
+            factor = np.where(distracted, factor * p[f"{tp}.distracted_delay_factor"][rows], factor)
+            lethality[:, j] = np.where(
+                distracted,
+                lethality[:, j] * p[f"{tp}.distracted_share_factor"][rows],
+                lethality[:, j],
+            )
+        start[:, j] = theatres.delay_days(p[f"{prefix}.prep_days"][rows], km, lift, vacuum, factor)
+        spread[:, j] = p[f"{prefix}.spread_days"][rows]
+    return theatres.arrival_schedule(lethality, start, spread, days)
+
+
+def campaign_inputs(
+    model: CompiledScenario,
+    contest: ContestSpec,
+    p: dict[str, FloatArray],
+    scores: ForceScores,
+    strength: FloatArray,
+    rows: IntArray,
+    context: TheatreContext,
+) -> tuple[campaign.ADMParams, int]:
+    """Return the ADM parameters of ``contest`` for members ``rows``, and the horizon in days.
+
+    The attacker's lethality is its forward ground score in the theatre; the defender's is the
+    defender's and the patron's ground score there; close air support is their effective aircraft.
+    Reinforcements arrive on the schedules of :mod:`posturelab.models.theatres`.
+    """
+    days = model.campaign_days[contest.id]
+    defending = np.concatenate([contest.defender_forces, contest.patron_home_forces])
+    ground = scores.ground * strength
+    air = scores.aircraft * strength
+    terms = {name: p[f"contests.{contest.id}.campaign_terms.{name}"][rows] for name in TERMS}
+    objective = p[contest.objective][rows] if contest.objective else np.full(rows.size, np.inf)
+    params = campaign.ADMParams(
+        A0=ground[np.ix_(rows, contest.attacker_forces)].sum(axis=1),
+        D0=ground[np.ix_(rows, defending)].sum(axis=1),
+        Acas0=air[np.ix_(rows, contest.attacker_forces)].sum(axis=1),
+        Dcas0=air[np.ix_(rows, defending)].sum(axis=1),
+        objective_km=objective,
+        reinforcement_A=_reinforcement_schedule(
+            model,
+            contest,
+            contest.attacker_reinforcements,
+            p,
+            scores,
+            strength,
+            rows,
+            context,
+            days,
+        ),
+        reinforcement_D=_reinforcement_schedule(
+            model,
+            contest,
+            contest.defender_reinforcements,
+            p,
+            scores,
+            strength,
+            rows,
+            context,
+            days,
+        ),
+        **terms,
+    )
+    return params, days
+
+
+def run_campaign(params: campaign.ADMParams, days: int, members: int) -> CampaignOutcome:
+    """Run a batch of campaigns and summarise depth, objective, days and loss shares."""
+    result = campaign.simulate_adm(params, days, members=members, keep_trace=True)
+    A, D = result.A, result.D
+    # Losses: lethality lost to combat each day (before reinforcement), summed to the stop day.
+    lost_a = np.sum(result.alphaA * A, axis=1)
+    lost_d = np.sum(result.alphaD * D, axis=1)
+    added_a = _arrived(params.reinforcement_A, result.days_run, members)
+    added_d = _arrived(params.reinforcement_D, result.days_run, members)
+    a0 = np.broadcast_to(np.asarray(params.A0, dtype=np.float64), (members,))
+    d0 = np.broadcast_to(np.asarray(params.D0, dtype=np.float64), (members,))
+    return CampaignOutcome(
+        depth_km=result.X[:, -1].copy(),
+        objective_reached=result.objective_reached.copy(),
+        days=result.days_run.copy(),
+        attacker_loss_share=lost_a / np.maximum(a0 + added_a, 1e-12),
+        defender_loss_share=lost_d / np.maximum(d0 + added_d, 1e-12),
+    )
+
+
+def _arrived(schedule: object, days_run: IntArray, members: int) -> FloatArray:
+    if schedule is None:
+        return np.zeros(members)
+    arr = np.asarray(schedule, dtype=np.float64)
+    cumulative = np.cumsum(arr, axis=1)
+    index = np.clip(days_run - 1, 0, arr.shape[1] - 1)
+    return np.where(days_run > 0, cumulative[np.arange(members), index], 0.0)

@@ -1,0 +1,76 @@
+"""Scored forces of an ensemble: ground lethality, effective aircraft and personnel per force.
+
+Turns the sampled parameters of a chunk into arrays of shape (members, forces) with the scoring of
+:mod:`posturelab.models.scoring` (DESIGN section 4). The engine scales them by each force's
+strength factor (current over initial personnel) as forces move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posturelab.engine.compiled import CompiledScenario
+from posturelab.models import scoring
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ForceScores:
+    """Initial scores of every force, each of shape (members, F).
+
+    Attributes
+    ----------
+    ground
+        Ground lethality in tank equivalents, including the forward-deployed share.
+    ground_full
+        Ground lethality of the whole force (forward share ignored): what a force-based
+        reinforcement draws a share from.
+    aircraft
+        Effective combat aircraft: count times quality, readiness and forward share.
+    air_weight
+        The scoring weight of one aircraft in tank equivalents, shape (members,).
+    personnel
+        Initial personnel (0 where a force gives none).
+    """
+
+    ground: FloatArray
+    ground_full: FloatArray
+    aircraft: FloatArray
+    air_weight: FloatArray
+    personnel: FloatArray
+
+    def total(self, strength: FloatArray) -> FloatArray:
+        """Combined ground and air score of every force at the given strength factors."""
+        return (self.ground + self.aircraft * self.air_weight[:, None]) * strength
+
+
+def score_forces(model: CompiledScenario, p: dict[str, FloatArray], n: int) -> ForceScores:
+    """Score every force of the scenario for ``n`` members with sampled parameters ``p``."""
+    count = len(model.forces.ids)
+    ground = np.zeros((n, count))
+    ground_full = np.zeros((n, count))
+    aircraft = np.zeros((n, count))
+    personnel = np.zeros((n, count))
+    one = np.ones(n)
+    for f, force_id in enumerate(model.forces.ids):
+        prefix = f"forces.{force_id}"
+        quality = p.get(f"{prefix}.quality", one)
+        readiness = p.get(f"{prefix}.readiness", one)
+        forward = p.get(f"{prefix}.forward_share", one)
+        classes = model.equipment_classes.get(force_id, ())
+        if classes:
+            counts = np.stack([p[f"{prefix}.equipment.{c}"] for c in classes], axis=1)
+            weights = np.stack([p[f"scoring.weights.{c}"] for c in classes], axis=1)
+            ground_full[:, f] = scoring.ground_score(counts, weights, quality, readiness, one)
+        elif f"{prefix}.lethality" in p:
+            ground_full[:, f] = p[f"{prefix}.lethality"] * quality * readiness
+        ground[:, f] = ground_full[:, f] * forward
+        if f"{prefix}.aircraft" in p:
+            aircraft[:, f] = p[f"{prefix}.aircraft"] * quality * readiness * forward
+        if f"{prefix}.personnel" in p:
+            personnel[:, f] = p[f"{prefix}.personnel"]
+    return ForceScores(ground, ground_full, aircraft, p["scoring.aircraft_weight"], personnel)
