@@ -1,9 +1,15 @@
-"""The ``run`` command: an ensemble of a scenario, written to a run directory."""
+"""The ``run`` and ``resume`` commands: an ensemble of a scenario, written to a run directory.
+
+The run directory is created at once; chunks of members are written into it as they finish, on
+the chosen runner (``--runner``, ``--workers``, ``--scheduler``), and an interrupted run is
+finished by ``posturelab resume RUN_ID`` (see ``docs/scaling.md``).
+"""
 
 from __future__ import annotations
 
 import sys
-import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,18 +18,52 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from posturelab.cli.console import out, print_json
+from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
 from posturelab.engine.run import (
     DEFAULT_CHUNK,
     DEFAULT_MEMBERS,
     DEFAULT_SEED,
     RunOptions,
-    run_ensemble,
 )
 from posturelab.engine.sampling import SAMPLERS
 from posturelab.errors import InputError
+from posturelab.runners import DEFAULT_RUNNER, RunnerSpec, open_runner
+from posturelab.runners.durable import (
+    RunIncompleteError,
+    find_run,
+    is_complete,
+    resume_command,
+    resume_run,
+    start_run,
+)
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import DEFAULT_SCENARIO, load_scenario
 from posturelab.store import rundir
+
+EXIT_INCOMPLETE = 1
+EXIT_INTERRUPTED = 130
+
+
+@contextmanager
+def _progress_bar(
+    description: str, total: int, *, enabled: bool, done: int = 0
+) -> Iterator[Callable[[int], None]]:
+    show = enabled and sys.stderr.isatty()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        disable=not show,
+    ) as bar:
+        task = bar.add_task(description, total=total, completed=done)
+        yield lambda k: bar.advance(task, k)
+
+
+def _stop(message: str, code: int) -> typer.Exit:
+    sys.stderr.write(f"error: {message}\n")
+    return typer.Exit(code)
 
 
 def run_command(
@@ -41,42 +81,118 @@ def run_command(
     ] = None,
     variant: Annotated[str | None, typer.Option(help="A named variant of the scenario.")] = None,
     sampler: Annotated[str, typer.Option(help="Parameter design: mc, lhs or sobol.")] = "mc",
-    chunk_size: Annotated[int, typer.Option(min=1, help="Members per chunk.")] = DEFAULT_CHUNK,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Members per chunk (default: sized from a timed pilot chunk, about 1.5 s of "
+            "work per task). Results do not depend on it.",
+        ),
+    ] = None,
+    runner: RunnerOption = DEFAULT_RUNNER,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory to create.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Run a Monte Carlo ensemble of a scenario and write its run directory."""
+    """Run a Monte Carlo ensemble of a scenario and write its run directory.
+
+    Chunks are saved as they finish; an interrupted run is finished with ``posturelab resume``.
+    """
     if sampler not in SAMPLERS:
         raise InputError.single(
             "<command line>",
             f"--sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}",
             path="--sampler",
         )
+    spec = RunnerSpec(runner, workers, scheduler)
     loaded = load_scenario(scenario)
     s = loaded.scenario
     levers = resolve_levers(s, parse_assignments(s, set_ or []), variant)
-    options = RunOptions(members=members, seed=seed, sampler=sampler, chunk_size=chunk_size)
+    options = RunOptions(
+        members=members, seed=seed, sampler=sampler, chunk_size=chunk_size or DEFAULT_CHUNK
+    )
     target = out_dir if out_dir is not None else Path("runs") / rundir.new_run_id(s.meta.id)
     rundir.check_target(target)
 
-    started = time.perf_counter()
-    show_progress = sys.stderr.isatty() and not json_out
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=True,
-        disable=not show_progress,
-    ) as bar:
-        task = bar.add_task(f"{s.meta.id}: members", total=members)
-        result = run_ensemble(s, levers, options, progress=lambda k: bar.advance(task, k))
-    elapsed = time.perf_counter() - started
+    try:
+        with (
+            open_runner(spec) as opened,
+            _progress_bar(f"{s.meta.id}: members", members, enabled=not json_out) as advance,
+        ):
+            outcome = start_run(
+                target,
+                loaded,
+                levers,
+                options,
+                opened,
+                variant=variant,
+                auto_chunks=chunk_size is None,
+                progress=advance,
+            )
+    except RunIncompleteError as error:
+        raise _stop(str(error), EXIT_INCOMPLETE) from None
+    except KeyboardInterrupt:
+        raise _stop(
+            f"interrupted; the finished chunks are saved. Resume with: {resume_command(target)}",
+            EXIT_INTERRUPTED,
+        ) from None
+    summary = outcome.summary
 
-    summary = rundir.write_run(
-        target, loaded, result, variant=variant, elapsed_s=elapsed, runner="sequential"
-    )
+    if json_out:
+        print_json(summary)
+        return
+    print_summary(summary)
 
+
+def resume_run_command(
+    run_id: Annotated[
+        str, typer.Argument(metavar="RUN_ID", help="The run's id (its directory name) or path.")
+    ],
+    runs_dir: Annotated[
+        Path, typer.Option("--runs-dir", help="Folder holding the run directories.")
+    ] = Path("runs"),
+    runner: RunnerOption = DEFAULT_RUNNER,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Finish an interrupted or failed run, computing only its missing chunks.
+
+    The result is the same, bit for bit, as an uninterrupted run; the runner may differ from
+    the one the run started on.
+    """
+    spec = RunnerSpec(runner, workers, scheduler)
+    run_dir = find_run(run_id, runs_dir)
+    if is_complete(run_dir):
+        if not json_out:
+            out.print(f"{run_dir} is already complete; nothing to resume.")
+        summary = rundir.read_summary(run_dir)
+    else:
+        manifest = rundir.read_manifest(run_dir)
+        members = int(manifest["members"])
+        try:
+            with (
+                open_runner(spec) as opened,
+                _progress_bar(
+                    f"{manifest['scenario']}: members", members, enabled=not json_out
+                ) as advance,
+            ):
+                outcome = resume_run(run_dir, opened, progress=advance)
+        except RunIncompleteError as error:
+            raise _stop(str(error), EXIT_INCOMPLETE) from None
+        except KeyboardInterrupt:
+            raise _stop(
+                "interrupted; the finished chunks are saved. Resume with: "
+                f"{resume_command(run_dir)}",
+                EXIT_INTERRUPTED,
+            ) from None
+        summary = outcome.summary
+        if not json_out:
+            out.print(
+                f"resumed {run_dir}: {outcome.reused} chunks were on disk, "
+                f"{outcome.computed} computed now."
+            )
     if json_out:
         print_json(summary)
         return
@@ -119,6 +235,7 @@ def print_summary(summary: dict[str, Any]) -> None:
 
 
 def register(app: typer.Typer, fit_app: typer.Typer) -> None:
-    """Add the ``run`` command to ``app``."""
+    """Add the ``run`` and ``resume`` commands to ``app``."""
     del fit_app
     app.command("run")(run_command)
+    app.command("resume")(resume_run_command)
