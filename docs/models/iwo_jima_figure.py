@@ -20,6 +20,7 @@ OUT = Path(__file__).resolve().parent / "img" / "iwo_jima_fit.png"
 
 
 def main() -> None:
+    """Fit both methods and draw the figure."""
     series = builtin_series("iwo_jima")
     engel = fit(series, "square", "engel")
     lsq = fit(series, "square", "lsq")
