@@ -285,7 +285,6 @@ _TRACE_NAMES: Final[tuple[str, ...]] = (
     "Dcas",
     "Acas",
 )
-_ZERO_WHEN_STOPPED: Final[frozenset[str]] = frozenset({"W", "alphaA", "alphaD"})
 
 
 def simulate_adm(
