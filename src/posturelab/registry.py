@@ -125,6 +125,39 @@ INDICATORS.update(
     }
 )
 
+INDICATORS.update(
+    {
+        "bloc_cohesion_{bloc}": IndicatorSpec(
+            "series",
+            "bloc",
+            "0-1",
+            "Cohesion index of the bloc: its landscape-theory energy gap, scaled to [0, 1].",
+        ),
+        "p_{bloc}_aligned": IndicatorSpec(
+            "probability",
+            "bloc",
+            "probability",
+            "At the horizon the global-minimum configuration puts the whole bloc on one side.",
+        ),
+        "alignment_code_{bloc}": IndicatorSpec(
+            "distribution",
+            "bloc",
+            "code",
+            "Code of the global-minimum configuration at the horizon (decode with "
+            "posturelab.engine.blocs.decode).",
+        ),
+        "spending_{actor}": IndicatorSpec(
+            "series", "arms", "USD bn a year", "The actor's military spending (Richardson)."
+        ),
+        "{actor}_warheads": IndicatorSpec(
+            "series", "arms", "warheads", "The actor's assembled nuclear warheads."
+        ),
+        "p_denuclearisation_deal": IndicatorSpec(
+            "probability", "arms", "probability", "A denuclearisation deal by the horizon."
+        ),
+    }
+)
+
 # Lever roles: a scenario binds its levers to roles, so the engine never depends on lever names.
 LEVER_ROLES: dict[str, str] = {
     "relocation_troops": "Personnel of the patron's relocatable forces leaving the theatre.",
@@ -139,6 +172,7 @@ LEVER_ROLES: dict[str, str] = {
     "jfhq_date": "Month the patron's joint force headquarters in the rear becomes operational.",
     "spending_path": "An ally's defence spending target (share of GDP).",
     "modernisation": "Whether the patron modernises its forces in the theatre (true/false).",
+    "joint_exercises": "Whether the patron and its ally hold their large combined exercises.",
 }
 
 
@@ -166,6 +200,24 @@ def _ids(data: Any, section: str) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         return []
     return [i for i in items if isinstance(i, dict) and isinstance(i.get("id"), str)]
+
+
+def _arms_actors(data: Any, *, warheads: bool) -> list[str]:
+    """Actors of the ``arms`` section: the warhead actor, or those with a spending series."""
+    arms = data.get("arms") if isinstance(data, dict) else None
+    if not isinstance(arms, dict):
+        return []
+    if warheads:
+        stock = arms.get("warheads")
+        actor = _text(stock.get("actor")) if isinstance(stock, dict) else None
+        return [actor] if actor else []
+    items = arms.get("actors")
+    listed = (
+        [_text(i.get("id")) for i in items if isinstance(i, dict)]
+        if isinstance(items, list)
+        else []
+    )
+    return [a for a in listed if a]
 
 
 def indicator_names(data: Any) -> dict[str, str]:
@@ -212,6 +264,14 @@ def indicator_names(data: Any) -> dict[str, str]:
                     actor = _text(item.get("actor")) if isinstance(item, dict) else None
                     if actor:
                         names[template.format(actor=actor)] = template
+        elif spec.scope == "bloc":
+            for bloc in _ids(data, "blocs"):
+                names[template.format(bloc=bloc["id"])] = template
+        elif spec.scope == "arms":
+            for actor in _arms_actors(
+                data, warheads="{actor}" not in template or "warheads" in template
+            ):
+                names[template.format(actor=actor)] = template
         elif spec.scope == "contest_patron":
             for contest in contests:
                 patron, theatre = contest.get("patron"), contest.get("theatre")

@@ -35,6 +35,7 @@ def check_references(data: Any) -> list[tuple[Path, str]]:
     for check in (
         _campaign_refs,
         _duplicates,
+        _alignment_refs,
         _sources,
         _actor_refs,
         _force_refs,
@@ -283,3 +284,127 @@ def _campaign_refs(data: dict[str, Any]) -> Found:
                 and relations[command].get("kind") != "command"
             ):
                 yield (*base, "command"), f"relation {command!r} is not a command arrangement"
+
+
+def _alignment_refs(data: dict[str, Any]) -> Found:
+    """References of blocs, propensity shifts and the arms section."""
+    actors = _ids(data, "actors")
+    relations = _ids(data, "relations")
+    events = _ids(data, "events")
+    in_landscape: dict[str, int] = {}
+    for i, item in _items(data, "propensities"):
+        for field in ("a", "b"):
+            if isinstance(item.get(field), str):
+                in_landscape.setdefault(item[field], i)
+    lever_kind = {
+        item["role"]: item.get("kind")
+        for _, item in _items(data, "levers")
+        if isinstance(item.get("role"), str)
+    }
+    for section in ("blocs", "propensity_shifts"):
+        seen: dict[str, int] = {}
+        for i, item in _items(data, section):
+            ident = item.get("id")
+            if isinstance(ident, str) and ident in seen:
+                yield (
+                    (section, i, "id"),
+                    f"duplicate id {ident!r} (first used by {section}.{seen[ident]})",
+                )
+            elif isinstance(ident, str):
+                seen[ident] = i
+    for i, item in _items(data, "blocs"):
+        for j, member in enumerate(item.get("members") or []):
+            path: Path = ("blocs", i, "members", j)
+            yield from _ref(member, actors, "actor", "actors", path)
+            if isinstance(member, str) and member in actors and member not in in_landscape:
+                yield path, f"actor {member!r} has no propensity, so it is not in the landscape"
+        yield from _ref(
+            item.get("partners_of"), actors, "actor", "actors", ("blocs", i, "partners_of")
+        )
+    for i, item in _items(data, "propensity_shifts"):
+        for field in ("a", "b"):
+            yield from _ref(
+                item.get(field), actors, "actor", "actors", ("propensity_shifts", i, field)
+            )
+        if isinstance(item.get("a"), str) and item.get("a") == item.get("b"):
+            yield (
+                ("propensity_shifts", i, "b"),
+                f"a shift needs two different actors, got {item['a']!r} twice",
+            )
+        for j, trigger in enumerate(item.get("when") or []):
+            if not isinstance(trigger, dict):
+                continue
+            base = ("propensity_shifts", i, "when", j)
+            yield from _ref(
+                trigger.get("relation"), relations, "relation", "relations", (*base, "relation")
+            )
+            yield from _ref(trigger.get("event"), events, "event", "events", (*base, "event"))
+            for field, kinds in (("role", ("bool", "number")), ("from_role", ("month",))):
+                role = trigger.get(field)
+                if not isinstance(role, str):
+                    continue
+                if role not in lever_kind:
+                    yield (*base, field), f"no lever of this scenario plays the role {role!r}"
+                elif lever_kind[role] not in kinds:
+                    yield (
+                        (*base, field),
+                        f"the lever playing {role!r} is a {lever_kind[role]} lever; "
+                        f"a trigger's {field} needs a {' or '.join(kinds)} lever",
+                    )
+    arms = data.get("arms")
+    if not isinstance(arms, dict):
+        return
+    listed: dict[str, int] = {}
+    fields = {
+        item["id"]: item for _, item in _items(data, "actors") if isinstance(item.get("id"), str)
+    }
+    for i, item in enumerate(arms.get("actors") or []):
+        if not isinstance(item, dict):
+            continue
+        actor = item.get("id")
+        yield from _ref(actor, actors, "actor", "actors", ("arms", "actors", i, "id"))
+        if isinstance(actor, str) and actor in listed:
+            yield ("arms", "actors", i, "id"), f"actor {actor!r} is listed twice"
+        elif isinstance(actor, str):
+            listed[actor] = i
+            if actor in fields and fields[actor].get("spending_usd_bn") is None:
+                yield (
+                    ("arms", "actors", i, "id"),
+                    f"actor {actor!r} needs 'spending_usd_bn' (the spending at the start)",
+                )
+    path_actor = arms.get("spending_path")
+    if isinstance(path_actor, dict):
+        actor = path_actor.get("actor")
+        if isinstance(actor, str) and actor in fields and fields[actor].get("gdp_usd_bn") is None:
+            yield (
+                ("arms", "spending_path", "actor"),
+                f"actor {actor!r} needs 'gdp_usd_bn' (the path is a share of GDP)",
+            )
+    for i, item in enumerate(arms.get("reactions") or []):
+        if isinstance(item, dict):
+            for field in ("a", "b"):
+                yield from _ref(
+                    item.get(field),
+                    listed,
+                    "arms actor",
+                    "arms.actors",
+                    ("arms", "reactions", i, field),
+                )
+    for part, role in (("spending_path", "spending_path"), ("modernisation", "modernisation")):
+        entry = arms.get(part)
+        if isinstance(entry, dict):
+            yield from _ref(
+                entry.get("actor"), listed, "arms actor", "arms.actors", ("arms", part, "actor")
+            )
+            if role not in lever_kind:
+                yield ("arms", part), f"no lever of this scenario plays the role {role!r}"
+    stock = arms.get("warheads")
+    if isinstance(stock, dict):
+        actor = stock.get("actor")
+        yield from _ref(actor, actors, "actor", "actors", ("arms", "warheads", "actor"))
+        for _, item in _items(data, "actors"):
+            if item.get("id") == actor and item.get("nuclear_warheads") is None:
+                yield (
+                    ("arms", "warheads", "actor"),
+                    f"actor {actor!r} needs 'nuclear_warheads' (the stock at the start)",
+                )

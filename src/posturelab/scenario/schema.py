@@ -579,18 +579,22 @@ class Bloc(Strict):
 
 
 class ArmsActor(Strict):
-    """An actor of the Richardson system: fatigue and spending trend at the start (per year)."""
+    """An actor of the Richardson system (``id``: the actor), its fatigue and starting trend.
 
-    actor: Id
+    ``fatigue`` is Richardson's α and ``trend`` the spending growth rate at the start, both per
+    year; the grievance is calibrated from the trend (see ``docs/models/arms.md``).
+    """
+
+    id: Id
     fatigue: NonNegative
     trend: Annotated[Quantity, AfterValidator(within(-0.5, 0.5))]
 
 
 class Reaction(Strict):
-    """Richardson's reaction coefficient ``K[of, to]`` (per year)."""
+    """Richardson's reaction coefficient ``K[a, b]`` (per year): how actor ``a`` reacts to ``b``."""
 
-    of: Id
-    to: Id
+    a: Id
+    b: Id
     k: NonNegative
 
 
