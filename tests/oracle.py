@@ -1,0 +1,290 @@
+"""A plain, per-member, scalar implementation of the monthly step: the engine's test oracle.
+
+It follows DESIGN section 3 one member at a time with Python floats and explicit loops, written
+independently of the vectorised engine (it shares only the sampled parameters and the event
+draws, and the scalar reference ADM of :mod:`posturelab.models.campaign`). The vectorised engine
+must give the same hazards and outcomes for the same members and seeds.
+"""
+
+from __future__ import annotations
+
+import math
+
+from posturelab.engine.compiled import CompiledScenario
+from posturelab.models.campaign import ADMParams, simulate_adm_scalar
+
+SLOTS_PER_CONTEST = 3
+
+
+def _month(model: CompiledScenario, role: str) -> int | None:
+    value = model.roles.get(role)
+    if not isinstance(value, str) or value == "never":
+        return None
+    m = model.month_number(value)
+    return None if m >= model.n_months else max(m, 0)
+
+
+def _active(model: CompiledScenario, role: str, month: int, switch: str | None = None) -> bool:
+    if switch is not None and model.roles.get(switch) is not True:
+        return False
+    start = _month(model, role)
+    return start is not None and month >= start
+
+
+def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
+    """Simulate member ``i`` (row of ``p`` and ``draws``); return hazards and outcomes."""
+    v = {name: float(values[i]) for name, values in p.items()}
+    forces = model.forces.ids
+    nf = len(forces)
+
+    ground_full, ground, air, pers0 = [0.0] * nf, [0.0] * nf, [0.0] * nf, [0.0] * nf
+    for f, fid in enumerate(forces):
+        pre = f"forces.{fid}"
+        q = v.get(f"{pre}.quality", 1.0)
+        r = v.get(f"{pre}.readiness", 1.0)
+        fwd = v.get(f"{pre}.forward_share", 1.0)
+        total = 0.0
+        for cls in model.equipment_classes.get(fid, ()):
+            total += v[f"{pre}.equipment.{cls}"] * v[f"scoring.weights.{cls}"]
+        if not model.equipment_classes.get(fid) and f"{pre}.lethality" in v:
+            total = v[f"{pre}.lethality"]
+        ground_full[f] = total * q * r
+        ground[f] = ground_full[f] * fwd
+        air[f] = v.get(f"{pre}.aircraft", 0.0) * q * r * fwd
+        pers0[f] = v.get(f"{pre}.personnel", 0.0)
+    pers = list(pers0)
+    w_air = v["scoring.aircraft_weight"]
+
+    def strength(f: int) -> float:
+        return pers[f] / pers0[f] if pers0[f] > 0 else 1.0
+
+    contests = model.contests
+    start = {c.id: -1 for c in contests}
+    end = {c.id: -1 for c in contests}
+    drawn_out = {c.id: False for c in contests}
+    drawn_share = {c.id: 0.0 for c in contests}
+    struck = {c.id: False for c in contests}
+    entrapped = {(c.id, e.actor): False for c in contests for e in c.entrapment}
+    outcome: dict[str, dict] = {}
+    hazards = {c.id: [] for c in contests}
+    flex = float(model.roles.get("strategic_flexibility", 0.0) or 0.0)
+
+    def at_war(cid: str, month: int) -> bool:
+        return start[cid] >= 0 and start[cid] <= month < end[cid]
+
+    def distracted(k: int, month: int) -> bool:
+        c = contests[k]
+        return any(
+            d.patron is not None
+            and d.patron == c.patron
+            and d.priority < c.priority
+            and at_war(d.id, month)
+            for d in contests[:k]
+        )
+
+    def campaign(c, month: int, is_distracted: bool) -> dict:
+        days = model.campaign_days[c.id]
+        terms = {
+            t: v[f"contests.{c.id}.campaign_terms.{t}"]
+            for t in (
+                "alpha0",
+                "rho",
+                "W_max",
+                "alpha_dT",
+                "alpha_aT",
+                "k",
+                "K_d",
+                "K_a",
+                "S_d",
+                "S_a",
+                "alpha_da",
+                "alpha_aa",
+                "breakpoint_A",
+                "breakpoint_D",
+            )
+        }
+        defending = list(c.defender_forces) + list(c.patron_home_forces)
+
+        def schedule(specs) -> list[float]:
+            daily = [0.0] * days
+            for r in specs:
+                pre = f"reinforcements.{r.id}"
+                if r.force >= 0:
+                    leth = v[f"{pre}.share"] * ground_full[r.force] * strength(r.force)
+                else:
+                    leth = v[f"{pre}.lethality"]
+                transit = v[r.distance] / v[f"{pre}.lift_km_per_day"] if r.distance else 0.0
+                vac = 0.0
+                ai = model.vacuum_actor_index.get(r.actor)
+                if ai is not None and model.vacuum[month, ai] and f"{pre}.vacuum_extra_days" in v:
+                    vac = v[f"{pre}.vacuum_extra_days"]
+                factor = 1.0
+                if c.patron in model.policy_patrons and r.actor == c.patron:
+                    tp = f"theatre_policy.{c.patron}"
+                    pooled = model.pooled_theatres[c.patron]
+                    if (
+                        _active(model, "jfhq_date", month)
+                        and r.origin_theatre
+                        and (r.origin_theatre == model.jfhq_origin_theatre[c.patron])
+                    ):
+                        factor *= v[f"{tp}.jfhq_delay_factor"]
+                    if _active(model, "one_theatre_date", month, "one_theatre") and (
+                        r.origin_theatre in pooled and r.to_theatre in pooled
+                    ):
+                        factor *= v[f"{tp}.one_theatre_delay_factor"]
+                    if is_distracted:
+                        factor *= v[f"{tp}.distracted_delay_factor"]
+                        leth *= v[f"{tp}.distracted_share_factor"]
+                begin = (v[f"{pre}.prep_days"] + transit + vac) * factor
+                finish = begin + v[f"{pre}.spread_days"]
+                rate = leth / v[f"{pre}.spread_days"]
+                for day in range(days):
+                    overlap = min(day + 1.0, finish) - max(float(day), begin)
+                    if overlap > 0:
+                        daily[day] += overlap * rate
+            return daily
+
+        params = ADMParams(
+            A0=sum(ground[f] * strength(f) for f in c.attacker_forces),
+            D0=sum(ground[f] * strength(f) for f in defending),
+            Acas0=sum(air[f] * strength(f) for f in c.attacker_forces),
+            Dcas0=sum(air[f] * strength(f) for f in defending),
+            objective_km=v[c.objective] if c.objective else math.inf,
+            reinforcement_A=schedule(c.attacker_reinforcements) or None,
+            reinforcement_D=schedule(c.defender_reinforcements) or None,
+            **terms,
+        )
+        trace = simulate_adm_scalar(params, days)
+        return {
+            "depth": trace["X"][-1],
+            "reached": trace["objective_day"][0] >= 0,
+            "days": trace["days_run"][0],
+        }
+
+    def logistic(x: float) -> float:
+        return 0.5 * (1.0 + math.tanh(0.5 * x))
+
+    def utility(k: int, month: int, is_distracted: bool) -> tuple[float, dict | None]:
+        c = contests[k]
+        pre = f"contests.{c.id}"
+        total = [(ground[f] + air[f] * w_air) * strength(f) for f in range(nf)]
+        attack = sum(total[f] for f in c.attacker_forces)
+        defence = sum(total[f] for f in c.defender_forces) + sum(total[f] for f in c.patron_forces)
+        camp = None
+        if c.campaign == "adm":
+            camp = campaign(c, month, is_distracted)
+            objective = v[c.objective] if c.objective else math.inf
+            p_win = logistic((camp["depth"] - objective) / v[f"{pre}.misperception"])
+        else:
+            ratio = attack / max(defence, 1e-9)
+            p_win = (
+                logistic(
+                    (math.log(ratio) - math.log(v[f"{pre}.win_ratio"])) / v[f"{pre}.misperception"]
+                )
+                if ratio > 0
+                else 0.0
+            )
+        tripwire = sum(pers[f] for f in c.patron_forces)
+        base = v[f"{pre}.base_credibility"]
+        cred = (base + (1 - base) * tripwire / (tripwire + v[f"{pre}.tripwire_half"])) * (
+            1 - v[f"{pre}.distraction_weight"] * is_distracted
+        )
+        keep = 1.0
+        for r in c.partner_relations:
+            active = model.relation_active[month, model.relation_ids.index(r)]
+            keep *= (
+                1 - v.get("parameters.bloc_cohesion", 1.0) * v[f"relations.{r}.commitment"] * active
+            )
+        support = 1 - keep
+        eu = (
+            p_win * v[f"{pre}.v_win"]
+            - (1 - p_win) * v[f"{pre}.c_lose"] * (1 - support)
+            - v[f"{pre}.c_punish"] * cred
+            - v[f"{pre}.c_war"]
+        )
+        return eu, camp
+
+    h_base = {}
+    for k, c in enumerate(contests):
+        eu0, _ = utility(k, 0, False)
+        h0 = 1 - (1 - v[f"contests.{c.id}.prior_annual"]) ** (1 / 12)
+        h_base[c.id] = h0 * math.exp(-v[f"contests.{c.id}.beta"] * eu0)
+
+    reloc_month = _month(model, "relocation_date")
+    reloc = float(model.roles.get("relocation_troops", 0.0) or 0.0)
+    for month in range(model.n_months):
+        for ch in model.personnel_changes:
+            if ch.month == month:
+                pers[ch.force] = v[ch.parameter]
+        if month == reloc_month and reloc > 0:
+            pool = sum(pers[f] for f in range(nf) if model.forces.relocatable[f])
+            share = min(1.0, reloc / pool) if pool > 0 else 0.0
+            for f in range(nf):
+                if model.forces.relocatable[f]:
+                    pers[f] *= 1 - share
+        for k, c in enumerate(contests):
+            is_distracted = distracted(k, month)
+            if (
+                is_distracted
+                and not drawn_out[c.id]
+                and (flex > 0 or _active(model, "one_theatre_date", month, "one_theatre"))
+                and len(c.patron_home_forces)
+            ):
+                tp = f"theatre_policy.{c.patron}"
+                one = _active(model, "one_theatre_date", month, "one_theatre")
+                share = flex + one * v.get(f"{tp}.one_theatre_draw", 0.0) * (1 - flex)
+                home = sum(pers[f] for f in c.patron_home_forces)
+                leaving = min(share * home, max(home - v.get(f"{tp}.floor_personnel", 0.0), 0.0))
+                fraction = leaving / home if home > 0 else 0.0
+                for f in c.patron_home_forces:
+                    pers[f] *= 1 - fraction
+                drawn_share[c.id] = fraction
+            drawn_out[c.id] = drawn_out[c.id] or is_distracted
+            eu, camp = utility(k, month, is_distracted)
+            pre = f"contests.{c.id}"
+            h = min(v[f"{pre}.h_max"], h_base[c.id] * math.exp(v[f"{pre}.beta"] * eu))
+            if start[c.id] < 0:
+                hazards[c.id].append(h)
+                if draws[i, month, SLOTS_PER_CONTEST * k] < h:
+                    start[c.id] = month
+                    end[c.id] = month + max(
+                        math.ceil(v.get(f"{pre}.war_months", model.n_months)), 1
+                    )
+                    if camp is not None:
+                        outcome[c.id] = camp
+            else:
+                hazards[c.id].append(math.nan)
+            if at_war(c.id, month):
+                if c.strike_forces is not None and not struck[c.id]:
+                    share = max(
+                        [
+                            drawn_share[d.id]
+                            for d in contests
+                            if d.patron == c.patron and d.priority > c.priority
+                        ]
+                        or [0.0]
+                    )
+                    chance = min(
+                        1.0,
+                        v[f"{pre}.strike.monthly_base"]
+                        + v[f"{pre}.strike.monthly_per_share"] * share,
+                    )
+                    if draws[i, month, SLOTS_PER_CONTEST * k + 1] < chance:
+                        struck[c.id] = True
+                        for f in c.strike_forces:
+                            pers[f] *= 1 - v[f"{pre}.strike.damage"]
+                for e in c.entrapment:
+                    ep = f"{pre}.entrapment.{e.index}"
+                    host = _active(model, "opcon_transfer_date", month)
+                    chance = min(
+                        1.0,
+                        v[f"{ep}.monthly_under_patron"]
+                        * (v[f"{ep}.host_command_factor"] if host else 1.0)
+                        + v[f"{ep}.after_strike"] * struck[c.id],
+                    )
+                    if (
+                        not entrapped[(c.id, e.actor)]
+                        and draws[i, month, SLOTS_PER_CONTEST * k + 2] < chance
+                    ):
+                        entrapped[(c.id, e.actor)] = True
+    return {"hazards": hazards, "start": start, "entrapped": entrapped, "outcome": outcome}
