@@ -88,6 +88,9 @@ def test_common_random_numbers_share_event_draws(korea):
 
 
 def test_strategic_flexibility_only_matters_after_a_taiwan_war(korea):
+    # The force-allocation channel alone: without propensity shifts, flexibility cannot act on
+    # North Korea's partners' cohesion (tests/test_engine_blocs.py covers that channel).
+    korea = korea.model_copy(update={"propensity_shifts": []})
     base = run(korea, members=300)
     flex = run(korea, members=300, strategic_flexibility=1.0)
     taiwan = base["attack_month_prc_taiwan_war"].values
