@@ -12,7 +12,14 @@ from collections.abc import Sequence
 
 import typer
 
-from posturelab.cli import alignment_arms, combat, console, run_commands, scenario_commands
+from posturelab.cli import (
+    alignment_arms,
+    combat,
+    console,
+    explore_commands,
+    run_commands,
+    scenario_commands,
+)
 from posturelab.errors import InputError
 
 app = typer.Typer(
@@ -29,7 +36,7 @@ fit_app = typer.Typer(
 )
 app.add_typer(fit_app, name="fit")
 
-COMMAND_MODULES = (scenario_commands, run_commands, alignment_arms, combat)
+COMMAND_MODULES = (scenario_commands, run_commands, alignment_arms, combat, explore_commands)
 for _module in COMMAND_MODULES:
     _module.register(app, fit_app)
 

@@ -218,15 +218,20 @@ def evaluate_claim(
         o = vt.values[both] - vb.values[both]
         _, low, high = mean_difference_interval(o)
         lo_s, hi_s = sorted((sign * low, sign * high))
+        toward, against = int(np.sum(sign * o > 0)), int(np.sum(sign * o < 0))
+        flips = (
+            f" ({toward} member(s) change outcome in the claimed direction, {against} against; "
+            f"90% interval of the claimed-direction difference [{lo_s:.4f}, {hi_s:.4f}])"
+        )
         if lo_s > claim.threshold:
-            verdict, reason = "supported", "the 90% interval of the paired difference in "
-            reason += "proportions lies beyond the threshold in the claimed direction"
+            verdict = "supported"
+            reason = "the interval lies beyond the threshold in the claimed direction" + flips
         elif hi_s <= claim.threshold:
-            verdict, reason = "contradicted", "the 90% interval of the paired difference in "
-            reason += "proportions lies at or short of the threshold"
+            verdict = "contradicted"
+            reason = "the interval lies at or short of the threshold" + flips
         else:
-            verdict, reason = "depends", "the 90% interval of the paired difference in "
-            reason += "proportions straddles the threshold; more members may decide"
+            verdict = "depends"
+            reason = "the interval straddles the threshold; more members may decide" + flips
     elif share >= SUPPORT_SHARE:
         verdict = "supported"
         reason = f"holds in {share:.0%} of members (rule: at least {SUPPORT_SHARE:.0%})"

@@ -189,3 +189,13 @@ def parameter_matrix(dataset: xr.Dataset) -> tuple[np.ndarray, list[str]]:
         return np.zeros((dataset.sizes["member"], 0)), []
     x = np.column_stack([np.asarray(dataset[f"param:{n}"].values, dtype=np.float64) for n in names])
     return x, names
+
+
+def indicator_units(scenario: Scenario, dataset: xr.Dataset) -> dict[str, str]:
+    """Unit of each indicator the registry knows (``""`` for the others)."""
+    templates = indicator_names(scenario.model_dump())
+    return {
+        str(n): (INDICATORS[templates[str(n)]].unit if str(n) in templates else "")
+        for n in dataset.data_vars
+        if not str(n).startswith("param:")
+    }

@@ -1,0 +1,1 @@
+"""Figures and reports built from ensembles and analyses (never imported by the layers below)."""

@@ -1,0 +1,330 @@
+"""Figures analysts know (DESIGN section 7), written as PNG and SVG into a run directory.
+
+* :func:`fan_chart`: median and 50% / 90% bands over members of monthly series, one panel per
+  indicator, one colour per lever setting;
+* :func:`difference_fan`: the same for the paired difference between two settings;
+* :func:`claim_intervals`: each claim's median effect with its 5-95% interval over members;
+* :func:`sobol_bars` and :func:`morris_bars`: sensitivity indices with their confidence intervals;
+* :func:`prim_tradeoff` and :func:`prim_box`: PRIM's coverage-density trajectory and the chosen
+  box's limits on each restricted parameter's range;
+* :func:`bloc_diagram`: bloc indicators (cohesion over time, shares of members), drawn when the
+  dataset has any.
+
+Matplotlib runs on the non-interactive Agg backend; nothing here opens a window.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from matplotlib.figure import Figure
+
+from posturelab.explore.prim import PrimResult
+
+COLOURS = ("#1f5fa8", "#c2482b", "#2e8b57", "#7a4fa0")
+VERDICT_COLOURS = {
+    "supported": "#2e8b57",
+    "contradicted": "#c2482b",
+    "depends": "#d49a1c",
+    "not_evaluated": "#888888",
+}
+MAX_PANELS = 6
+
+
+def save(fig: Figure, directory: Path, stem: str) -> list[str]:
+    """Write ``stem.png`` and ``stem.svg`` into ``directory``; return the file names."""
+    names = []
+    for suffix in ("png", "svg"):
+        path = directory / f"{stem}.{suffix}"
+        fig.savefig(path, dpi=120 if suffix == "png" else None, bbox_inches="tight")
+        names.append(path.name)
+    plt.close(fig)
+    return names
+
+
+def _months(dataset: xr.Dataset) -> list[date]:
+    return [date(int(str(m)[:4]), int(str(m)[5:7]), 1) for m in dataset["month"].values]
+
+
+def _label(name: str, unit: str) -> str:
+    return f"{name} ({unit})" if unit else name
+
+
+def _grid(count: int) -> tuple[Figure, list[Any]]:
+    cols = 2 if count > 1 else 1
+    rows = (count + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(6.2 * cols, 3.4 * rows), squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[count:]:
+        ax.set_visible(False)
+    return fig, flat[:count]
+
+
+def _bands(ax: Any, x: list[date], values: np.ndarray, colour: str, label: str) -> None:
+    with warnings.catch_warnings():
+        # A month where no member has a value (a hazard once every war started) is left blank.
+        warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
+        q = np.nanquantile(values, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
+    ax.fill_between(x, q[0], q[4], color=colour, alpha=0.15, linewidth=0)
+    ax.fill_between(x, q[1], q[3], color=colour, alpha=0.3, linewidth=0)
+    ax.plot(x, q[2], color=colour, linewidth=1.6, label=label)
+
+
+def fan_chart(
+    datasets: Mapping[str, xr.Dataset],
+    names: Sequence[str],
+    units: Mapping[str, str],
+    title: str,
+) -> Figure:
+    """Fan charts of monthly series: median, 25-75% and 5-95% over members, per setting."""
+    names = list(names)[:MAX_PANELS]
+    fig, axes = _grid(len(names))
+    for ax, name in zip(axes, names, strict=True):
+        for i, (label, ds) in enumerate(datasets.items()):
+            x = _months(ds)
+            _bands(ax, x, np.asarray(ds[name].values, dtype=float), COLOURS[i % 4], label)
+        ax.set_title(name, fontsize=10)
+        ax.set_ylabel(units.get(name, "") or "value", fontsize=9)
+        ax.set_xlabel("month", fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    if axes:
+        axes[0].legend(fontsize=8, loc="best")
+    fig.suptitle(f"{title}\nmedian line; bands hold 50% and 90% of members", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def difference_fan(
+    a: xr.Dataset, b: xr.Dataset, names: Sequence[str], units: Mapping[str, str], title: str
+) -> Figure:
+    """Fan charts of the paired per-member difference A - B over months."""
+    names = list(names)[:MAX_PANELS]
+    fig, axes = _grid(len(names))
+    x = _months(a)
+    for ax, name in zip(axes, names, strict=True):
+        d = np.asarray(a[name].values, dtype=float) - np.asarray(b[name].values, dtype=float)
+        _bands(ax, x, d, COLOURS[0], "A - B")
+        ax.axhline(0.0, color="black", linewidth=0.8)
+        ax.set_title(f"{name}: A - B", fontsize=10)
+        ax.set_ylabel(f"difference ({units.get(name, '')})" if units.get(name) else "difference")
+        ax.set_xlabel("month", fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{title}\npaired difference per member; bands hold 50% and 90%", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def claim_intervals(claims: Sequence[Mapping[str, Any]], title: str) -> Figure:
+    """Each claim's median effect and 5-95% interval over members, coloured by verdict."""
+    rows = list(claims)
+    fig, ax = plt.subplots(figsize=(9.5, 0.9 * len(rows) + 1.6))
+    labels = []
+    for i, c in enumerate(rows):
+        y = len(rows) - 1 - i
+        colour = VERDICT_COLOURS.get(str(c.get("verdict")), "#888888")
+        p05, p50, p95 = c.get("effect_p05"), c.get("effect_p50"), c.get("effect_p95")
+        if p50 is not None and p05 is not None and p95 is not None:
+            ax.plot([p05, p95], [y, y], color=colour, linewidth=3, solid_capstyle="butt")
+            ax.plot([p50], [y], "o", color="black", markersize=5)
+            share = c.get("share_holds")
+            note = f"{c['verdict']}, holds in {100 * share:.0f}%" if share is not None else ""
+        else:
+            note = "not evaluated"
+        ax.annotate(
+            note,
+            (1.01, y),
+            xycoords=("axes fraction", "data"),
+            fontsize=8,
+            va="center",
+            color=colour,
+        )
+        sign = "+" if c.get("direction") == "increase" else "-"
+        labels.append(f"{c['id']}\n{c['indicator']} ({sign})")
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(range(len(rows) - 1, -1, -1), labels, fontsize=8)
+    ax.set_xlabel("effect per member, treatment - base (indicator units; risks as probability)")
+    ax.set_title(
+        f"{title}\nline: 5-95% of members; dot: median; (+)/(-): claimed direction", fontsize=11
+    )
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _short(name: str, width: int = 42) -> str:
+    return name if len(name) <= width else "…" + name[-(width - 1) :]
+
+
+def sobol_bars(rows: Sequence[Mapping[str, Any]], title: str, top: int = 15) -> Figure:
+    """First-order and total Sobol' indices with 95% intervals, largest total first."""
+    rows = list(rows)[:top]
+    fig, ax = plt.subplots(figsize=(9.5, 0.38 * len(rows) + 1.8))
+    y = np.arange(len(rows))[::-1]
+    st = [r["ST"] for r in rows]
+    s1 = [r["S1"] for r in rows]
+    ax.barh(
+        y + 0.2,
+        st,
+        height=0.38,
+        xerr=[r["ST_conf"] for r in rows],
+        color=COLOURS[0],
+        label="total order $S_T$",
+        error_kw={"elinewidth": 0.8},
+    )
+    ax.barh(
+        y - 0.2,
+        s1,
+        height=0.38,
+        xerr=[r["S1_conf"] for r in rows],
+        color=COLOURS[1],
+        label="first order $S_1$",
+        error_kw={"elinewidth": 0.8},
+    )
+    ax.set_yticks(y, [_short(r["parameter"]) for r in rows], fontsize=8)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_xlabel("share of output variance (95% bootstrap interval)")
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def morris_bars(rows: Sequence[Mapping[str, Any]], title: str, unit: str, top: int = 15) -> Figure:
+    r"""Morris :math:`\mu^*` with its 95% interval, and :math:`\sigma`, largest first."""
+    rows = list(rows)[:top]
+    fig, ax = plt.subplots(figsize=(9.5, 0.38 * len(rows) + 1.8))
+    y = np.arange(len(rows))[::-1]
+    ax.barh(
+        y + 0.2,
+        [r["mu_star"] for r in rows],
+        height=0.38,
+        xerr=[r["mu_star_conf"] for r in rows],
+        color=COLOURS[0],
+        label="$\\mu^*$",
+        error_kw={"elinewidth": 0.8},
+    )
+    ax.barh(y - 0.2, [r["sigma"] for r in rows], height=0.38, color=COLOURS[3], label="$\\sigma$")
+    ax.set_yticks(y, [_short(r["parameter"]) for r in rows], fontsize=8)
+    ax.set_xlabel(f"elementary effect per unit of the parameter's quantile ({unit or 'output'})")
+    ax.set_title(title, fontsize=11)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def prim_tradeoff(result: PrimResult, chosen: int, title: str) -> Figure:
+    """PRIM's peeling trajectory: coverage against density, coloured by restricted parameters."""
+    fig, ax = plt.subplots(figsize=(7.0, 5.0))
+    cov = [b.coverage for b in result.boxes]
+    den = [b.density for b in result.boxes]
+    dims = [len(b.restricted) for b in result.boxes]
+    points = ax.scatter(cov, den, c=dims, cmap="viridis", s=22, zorder=3)
+    ax.plot(cov, den, color="grey", linewidth=0.6, zorder=2)
+    ax.scatter(
+        [cov[chosen]],
+        [den[chosen]],
+        s=160,
+        facecolors="none",
+        edgecolors="red",
+        linewidths=1.6,
+        zorder=4,
+        label=f"chosen box {chosen}",
+    )
+    fig.colorbar(points, ax=ax, label="restricted parameters")
+    ax.set_xlabel("coverage (share of cases of interest inside the box)")
+    ax.set_ylabel("density (share of members in the box that are cases)")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(title, fontsize=11)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def prim_box(result: PrimResult, chosen: int, title: str) -> Figure:
+    """The chosen box: each restricted parameter's limits on its sampled range."""
+    box = result.boxes[chosen]
+    restricted = list(box.restricted)
+    fig, ax = plt.subplots(figsize=(9.0, 0.55 * max(1, len(restricted)) + 1.8))
+    lo0, hi0 = result.x.min(axis=0), result.x.max(axis=0)
+    for i, j in enumerate(restricted):
+        y = len(restricted) - 1 - i
+        span = hi0[j] - lo0[j] or 1.0
+        a, b = (box.lower[j] - lo0[j]) / span, (box.upper[j] - lo0[j]) / span
+        ax.barh(y, 1.0, left=0.0, color="#dddddd", height=0.5)
+        ax.barh(y, b - a, left=a, color=COLOURS[0], height=0.5)
+        ax.text(a, y + 0.32, f"{box.lower[j]:.4g}", fontsize=7, ha="center")
+        ax.text(b, y + 0.32, f"{box.upper[j]:.4g}", fontsize=7, ha="center")
+    names = result.names or [f"x{j}" for j in range(box.lower.size)]
+    ax.set_yticks(
+        range(len(restricted) - 1, -1, -1), [_short(names[j]) for j in restricted], fontsize=8
+    )
+    ax.set_xlim(-0.05, 1.05)
+    ax.set_xlabel("position within the sampled range (0 = lowest sampled, 1 = highest)")
+    ax.set_title(
+        f"{title}\nbox {chosen}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
+        f"mass {box.mass:.0%}",
+        fontsize=11,
+    )
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def bloc_variables(dataset: xr.Dataset) -> list[str]:
+    """Names of the dataset's bloc indicators (``bloc_*`` or ``*cohesion*``)."""
+    return [
+        str(n)
+        for n in dataset.data_vars
+        if not str(n).startswith("param:")
+        and (str(n).startswith("bloc_") or "cohesion" in str(n) or "_bloc" in str(n))
+    ]
+
+
+def bloc_diagram(dataset: xr.Dataset, title: str) -> Figure | None:
+    """Bloc indicators: series as fan charts, per-member values as the share or mean over members.
+
+    Returns ``None`` when the dataset has no bloc indicator.
+    """
+    names = bloc_variables(dataset)
+    if not names:
+        return None
+    series = [n for n in names if dataset[n].dims == ("member", "month")]
+    scalars = [n for n in names if dataset[n].dims == ("member",)]
+    panels = len(series) + (1 if scalars else 0)
+    fig, axes = _grid(min(panels, MAX_PANELS))
+    x = _months(dataset)
+    for ax, name in zip(axes, series, strict=False):
+        _bands(ax, x, np.asarray(dataset[name].values, dtype=float), COLOURS[0], name)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("month", fontsize=9)
+        ax.grid(alpha=0.3)
+    if scalars and len(axes) > len(series):
+        ax = axes[len(series)]
+        means = [float(np.nanmean(dataset[n].values)) for n in scalars]
+        ax.barh(range(len(scalars)), means, color=COLOURS[2])
+        ax.set_yticks(
+            range(len(scalars)), ["\n".join(textwrap.wrap(n, 30)) for n in scalars], fontsize=8
+        )
+        ax.set_xlabel("mean over members (a share for 0/1 indicators)")
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    return fig
