@@ -26,9 +26,16 @@ from rich.table import Table
 
 from posturelab.cli.console import out, print_json
 from posturelab.data.combat_csv import read_combat_csv
+from posturelab.engine.campaigns import ScenarioCampaign, scenario_campaign
+from posturelab.engine.compiled import compile_scenario
+from posturelab.engine.run import DEFAULT_SEED
+from posturelab.engine.simulate import sample_parameters
 from posturelab.errors import InputError, Problem
 from posturelab.models.campaign import SCALAR_FIELDS, STOP_REASONS, ADMParams, simulate_adm
 from posturelab.models.lanchester_fit import LanchesterFit, fit
+from posturelab.scenario.levers import parse_assignments, resolve_levers
+from posturelab.scenario.loader import load_scenario
+from posturelab.scenario.schema import MONTH_RE
 
 MAX_PARAM_FILE_BYTES: Final[int] = 1_000_000
 MAX_DAYS: Final[int] = 3650
@@ -468,17 +475,121 @@ def campaign_command(
         int | None, typer.Option("--every", min=1, help="Show every N-th day in the table.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario", help="Build the campaign from a scenario's forces (id or file)."
+        ),
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Lever override LEVER=VALUE (repeatable).")
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(help="Month of the scenario's state, YYYY-MM (default: its last month)."),
+    ] = None,
+    member: Annotated[
+        int | None,
+        typer.Option(min=0, help="Use this ensemble member's draws (default: every median)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed for --member.")] = DEFAULT_SEED,
 ) -> None:
     """Run one campaign of Epstein's Adaptive Dynamic Model."""
-    if params is None:
-        adm, horizon = campaign_params_from_mapping({}, "<defaults>", days=days)
+    if scenario is not None:
+        if params is not None:
+            raise InputError.single(
+                "<command line>", "give either --params or --scenario, not both", path="--params"
+            )
+        built = _scenario_campaign(scenario, set_ or [], month, member, seed)
+        adm, horizon = _one_member(built.params), days or built.days
+        payload = campaign_payload(adm, horizon)
+        payload["scenario"] = {
+            "contest": built.contest,
+            "month": built.month,
+            "member": member,
+            "forces": built.forces,
+        }
     else:
-        adm, horizon = read_campaign_params(params, days=days)
-    payload = campaign_payload(adm, horizon)
+        if set_ or month or member is not None:
+            raise InputError.single(
+                "<command line>", "--set, --month and --member need --scenario", path="--set"
+            )
+        if params is None:
+            adm, horizon = campaign_params_from_mapping({}, "<defaults>", days=days)
+        else:
+            adm, horizon = read_campaign_params(params, days=days)
+        payload = campaign_payload(adm, horizon)
     if as_json:
         print_json(payload)
+        return
+    if "scenario" in payload:
+        render_forces(payload["scenario"])
+    render_campaign(payload, every)
+
+
+def _scenario_campaign(
+    ref: str, assignments: list[str], month: str | None, member: int | None, seed: int
+) -> ScenarioCampaign:
+    loaded = load_scenario(ref)
+    s = loaded.scenario
+    levers = resolve_levers(s, parse_assignments(s, assignments))
+    model = compile_scenario(s, levers)
+    at = None
+    if month is not None:
+        at = model.month_number(month) if MONTH_RE.match(month) else -1
+        if not 0 <= at < model.n_months:
+            raise InputError.single(
+                "<command line>",
+                f"--month must be a month YYYY-MM from {model.months[0]} to {model.months[-1]}, "
+                f"got {month!r}",
+                path="--month",
+            )
+    if member is None:
+        rows = np.array([0], dtype=np.int64)
+        design = np.full((1, len(model.uncertain)), 0.5)
+        values = sample_parameters(model, seed, rows, 1, "mc", design)
     else:
-        render_campaign(payload, every)
+        rows = np.array([member], dtype=np.int64)
+        values = sample_parameters(model, seed, rows, member + 1, "mc")
+    try:
+        return scenario_campaign(model, values, month=at)
+    except ValueError as exc:
+        raise InputError.single(loaded.origin, str(exc), path="contests") from None
+
+
+def _one_member(params: ADMParams) -> ADMParams:
+    """The same parameters with every array of one member reduced to a scalar or a 1-D schedule."""
+    values: dict[str, Any] = {
+        name: float(np.asarray(getattr(params, name)).reshape(-1)[0]) for name in SCALAR_FIELDS
+    }
+    for name in _SCHEDULES:
+        schedule = getattr(params, name)
+        values[name] = None if schedule is None else np.asarray(schedule).reshape(-1)
+    return ADMParams(**values)
+
+
+def render_forces(info: Mapping[str, Any]) -> None:
+    """Print the scored forces a scenario campaign used."""
+    who = (
+        "every uncertain number at its median"
+        if info["member"] is None
+        else f"member {info['member']}"
+    )
+    table = Table(title=f"Scored forces of {info['contest']} in {info['month']} ({who})")
+    for header in ("side", "force", "actor", "personnel", "ground (tank eq.)", "aircraft (eff.)"):
+        table.add_column(
+            header, justify="left" if header in ("side", "force", "actor") else "right"
+        )
+    for row in info["forces"]:
+        table.add_row(
+            row["side"],
+            row["force"],
+            row["actor"],
+            f"{row['personnel']:,.0f}",
+            f"{row['ground']:,.0f}",
+            f"{row['aircraft']:,.1f}",
+        )
+    out.print(table)
 
 
 def register(app: typer.Typer, fit_app: typer.Typer) -> None:

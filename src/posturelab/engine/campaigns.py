@@ -189,3 +189,76 @@ def _arrived(schedule: object, days_run: IntArray, members: int) -> FloatArray:
     cumulative = np.cumsum(arr, axis=1)
     index = np.clip(days_run - 1, 0, arr.shape[1] - 1)
     return np.where(days_run > 0, cumulative[np.arange(members), index], 0.0)
+
+
+@dataclass(frozen=True)
+class ScenarioCampaign:
+    """A contest's campaign built from a scenario for one member, with the forces it used."""
+
+    params: campaign.ADMParams
+    days: int
+    contest: str
+    month: str
+    forces: list[dict[str, object]]
+
+
+def scenario_campaign(
+    model: CompiledScenario,
+    p: dict[str, FloatArray],
+    contest_id: str | None = None,
+    month: int | None = None,
+) -> ScenarioCampaign:
+    """Build the ADM inputs of a scenario's campaign contest for the first member of ``p``.
+
+    The theatre is taken at peace in ``month`` (default: the last month of the period), with the
+    levers and dated events that have taken effect by then: the state an attacker would weigh.
+    """
+    from posturelab.engine.forces import score_forces
+    from posturelab.engine.simulate import peacetime_personnel
+
+    contests = [c for c in model.contests if c.campaign == "adm"]
+    if contest_id is not None:
+        contests = [c for c in contests if c.id == contest_id]
+    if not contests:
+        raise ValueError("the scenario has no contest with an 'adm' campaign")
+    c = contests[0]
+    at = model.n_months - 1 if month is None else month
+    scores = score_forces(model, p, 1)
+    personnel = peacetime_personnel(model, p, scores.personnel, at)
+    strength = np.where(
+        scores.personnel > 0, personnel / np.where(scores.personnel > 0, scores.personnel, 1.0), 1.0
+    )
+    active = {
+        role: (m := _lever_month(model, role)) is not None and at >= m
+        for role in ("one_theatre_date", "jfhq_date")
+    }
+    context = TheatreContext(
+        at,
+        np.zeros(1, dtype=bool),
+        bool(model.roles.get("one_theatre") is True and active["one_theatre_date"]),
+        bool(active["jfhq_date"]),
+    )
+    params, days = campaign_inputs(model, c, p, scores, strength, np.arange(1), context)
+    rows = []
+    sides = (("attacker", c.attacker_forces), ("defender", c.defender_forces),
+             ("patron", c.patron_home_forces))  # fmt: skip
+    for side, index in sides:
+        for f in index:
+            rows.append(
+                {
+                    "force": model.forces.ids[f],
+                    "actor": model.forces.actor[f],
+                    "side": side,
+                    "personnel": float(personnel[0, f]),
+                    "ground": float(scores.ground[0, f] * strength[0, f]),
+                    "aircraft": float(scores.aircraft[0, f] * strength[0, f]),
+                }
+            )
+    return ScenarioCampaign(params, days, c.id, model.months[at], rows)
+
+
+def _lever_month(model: CompiledScenario, role: str) -> int | None:
+    value = model.roles.get(role)
+    if not isinstance(value, str) or value == "never":
+        return None
+    return max(model.month_number(value), 0)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from posturelab.engine import arms_race, blocs
 from posturelab.engine.campaigns import (
     CampaignOutcome,
     TheatreContext,
@@ -132,6 +133,22 @@ def _active_from(model: CompiledScenario, role: str, switch: str | None = None) 
     return active
 
 
+def peacetime_personnel(
+    model: CompiledScenario, p: dict[str, FloatArray], initial: FloatArray, month: int
+) -> FloatArray:
+    """Personnel of every force in ``month`` if no war has happened: events and levers only."""
+    personnel = initial.copy()
+    relocation = _role_month(model, "relocation_date")
+    troops = float(model.roles.get("relocation_troops", 0.0) or 0.0)
+    for m in range(month + 1):
+        for change in model.personnel_changes:
+            if change.month == m:
+                personnel[:, change.force] = p[change.parameter]
+        if m == relocation and troops > 0:
+            _relocate(personnel, model.forces.relocatable, troops)
+    return personnel
+
+
 def _relocate(personnel: FloatArray, relocatable: BoolArray, troops: float) -> None:
     """Remove ``troops`` personnel from the relocatable forces, in proportion to their size."""
     pool = personnel[:, relocatable].sum(axis=1)
@@ -156,6 +173,15 @@ class _Chunk:
         self.contests = model.contests
         self.params = {c.id: _decision_params(p, c.id) for c in self.contests}
         self.cohesion = p.get("parameters.bloc_cohesion", np.ones(n))
+        # Alignment and arms (engine.blocs, engine.arms_race). A contest whose attacker has a
+        # tracked bloc of partners uses that bloc's cohesion index instead of the constant,
+        # starting from its status-quo value (the calibration state).
+        self.alignment = blocs.init_alignment(model, p, n)
+        self.arms = arms_race.init_arms(model, p, n)
+        self.contest_cohesion = {
+            c.id: blocs.cohesion_for(self.alignment, c.attacker, self.cohesion, status_quo=True)
+            for c in self.contests
+        }
         self.commitments = {
             c.id: (
                 np.stack([p[f"relations.{r}.commitment"] for r in c.partner_relations], axis=1)
@@ -277,7 +303,8 @@ class _Chunk:
             tripwire, q.tripwire_half, q.base_credibility, q.distraction_weight, distracted
         )
         in_force = self.model.relation_active[month, self.partner_columns[c.id]]
-        support = decision.partner_support(self.commitments[c.id], in_force, self.cohesion)
+        cohesion = self.contest_cohesion[c.id]
+        support = decision.partner_support(self.commitments[c.id], in_force, cohesion)
         return decision.expected_utility(p_win, cred, support, q), p_win, cred, ratio
 
     def strikes_and_entrapment(self, index: int, month: int) -> None:
@@ -386,6 +413,9 @@ def simulate_chunk(
     for c in contests:
         if c.patron:
             series[f"credibility_{c.patron}_{c.theatre}"] = np.full((n, n_months), np.nan)
+    series.update(blocs.new_series(state.alignment, n_months))
+    series.update(arms_race.new_series(state.arms, n_months))
+    deal_slot = SLOTS_PER_CONTEST * len(contests) + arms_race.DEAL_SLOT
 
     # Calibration: the status-quo state at the start (no levers, no events, no distraction).
     calm = np.zeros(n, dtype=bool)
@@ -417,7 +447,13 @@ def simulate_chunk(
             _relocate(state.personnel, model.forces.relocatable, relocation_troops)
         if month in change_months:
             state.dirty[:] = True
-        # 2. Arms dynamics and 3. alignment: slots for their sub-models.
+        # 2. Arms dynamics and 3. alignment.
+        arms_race.step_arms(state.arms, month, draws[:, month, deal_slot])
+        blocs.step_alignment(state.alignment, month)
+        for c in contests:
+            state.contest_cohesion[c.id] = blocs.cohesion_for(
+                state.alignment, c.attacker, state.cohesion
+            )
         # 4-6. Contingencies, attack decisions and wars, in the patrons' priority order.
         for i, c in enumerate(contests):
             distracted = state.distracted(i, month)
@@ -446,7 +482,13 @@ def simulate_chunk(
                 axis=1
             )
 
-    return ChunkOutput(members, p, series, _scalars(model, state, risk_log))
+        blocs.record(state.alignment, series, month)
+        arms_race.record(state.arms, series, month)
+
+    scalars = _scalars(model, state, risk_log)
+    scalars.update(blocs.scalars(state.alignment))
+    scalars.update(arms_race.scalars(state.arms))
+    return ChunkOutput(members, p, series, scalars)
 
 
 def _scalars(
