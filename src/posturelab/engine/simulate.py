@@ -207,6 +207,7 @@ class _Chunk:
             for c in self.contests
         }
         self.drawn_out = {c.id: np.zeros(n, dtype=bool) for c in self.contests}
+        self.was_distracted = {c.id: np.zeros(n, dtype=bool) for c in self.contests}
         self.drawn_share = {c.id: np.zeros(n) for c in self.contests}
         self.struck = {c.id: np.zeros(n, dtype=bool) for c in self.contests}
         self.entrapped = {
@@ -460,8 +461,9 @@ def simulate_chunk(
             newly = distracted & ~state.drawn_out[c.id]
             if state.flexibility > 0 or state.one_theatre[month]:
                 state.draw_forces_out(c, newly, month)
-            if newly.any():
-                state.dirty |= newly  # reinforcement slows while the patron fights elsewhere
+            # Reinforcement slows while the patron fights elsewhere, and recovers after.
+            state.dirty |= distracted != state.was_distracted[c.id]
+            state.was_distracted[c.id] = distracted
             state.drawn_out[c.id] |= distracted
             eu, p_win, cred, ratio = state.expected_utility(i, month, distracted)
             q = state.params[c.id]
