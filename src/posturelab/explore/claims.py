@@ -52,7 +52,12 @@ import numpy as np
 from posturelab.engine.run import EnsembleResult, RunOptions, run_ensemble
 from posturelab.explore.compare import effect_on, mean_difference_interval, paired_difference
 from posturelab.explore.features import feature_scores
-from posturelab.explore.outcomes import indicator_kinds, member_values, parameter_matrix
+from posturelab.explore.outcomes import (
+    indicator_kinds,
+    indicator_units,
+    member_values,
+    parameter_matrix,
+)
 from posturelab.explore.prim import PrimResult, box_limits, prim_on_top
 from posturelab.scenario.levers import resolve_levers
 from posturelab.scenario.schema import Claim, LeverValue, Scenario
@@ -78,6 +83,7 @@ class ClaimResult:
     verdict: Verdict
     reason: str
     basis: str | None = None
+    unit: str = ""
     n: int = 0
     effect_p05: float | None = None
     effect_p50: float | None = None
@@ -261,6 +267,7 @@ def evaluate_claim(
         verdict=verdict,
         reason=reason,
         basis=basis_note,
+        unit=indicator_units(scenario, base.dataset).get(claim.indicator, ""),
         n=int(d.size),
         effect_p05=stats["p05"],
         effect_p50=stats["p50"],

@@ -129,38 +129,57 @@ def difference_fan(
 
 
 def claim_intervals(claims: Sequence[Mapping[str, Any]], title: str) -> Figure:
-    """Each claim's median effect and 5-95% interval over members, coloured by verdict."""
+    """One panel per claim: median effect per member and its 5-95% interval, coloured by verdict.
+
+    Claims measure different indicators, so each panel has its own axis in the indicator's unit.
+    """
     rows = list(claims)
-    fig, ax = plt.subplots(figsize=(9.5, 0.9 * len(rows) + 1.6))
-    labels = []
-    for i, c in enumerate(rows):
-        y = len(rows) - 1 - i
+    fig, axes = plt.subplots(len(rows), 1, figsize=(9.0, 1.25 * len(rows) + 1.2), squeeze=False)
+    for ax, c in zip(axes[:, 0], rows, strict=True):
         colour = VERDICT_COLOURS.get(str(c.get("verdict")), "#888888")
         p05, p50, p95 = c.get("effect_p05"), c.get("effect_p50"), c.get("effect_p95")
+        sign = "increase" if c.get("direction") == "increase" else "decrease"
+        unit = str(c.get("unit") or "")
+        if str(c.get("basis", "")).startswith("per-member risk"):
+            unit = "probability"
+        outcome = str(c.get("basis", "")).startswith("0/1") and c.get("outcome_diff") is not None
+        if outcome:
+            # 0/1 outcomes: per-member differences are mostly zero; show the paired difference
+            # of proportions with its 90% interval instead.
+            p05, p50, p95 = c["outcome_diff_low"], c["outcome_diff"], c["outcome_diff_high"]
+            unit = "difference in proportion, 90% interval"
         if p50 is not None and p05 is not None and p95 is not None:
-            ax.plot([p05, p95], [y, y], color=colour, linewidth=3, solid_capstyle="butt")
-            ax.plot([p50], [y], "o", color="black", markersize=5)
+            ax.plot([p05, p95], [0, 0], color=colour, linewidth=6, solid_capstyle="butt")
+            ax.plot([p50], [0], "o", color="black", markersize=6)
             share = c.get("share_holds")
-            note = f"{c['verdict']}, holds in {100 * share:.0f}%" if share is not None else ""
+            note = f"{c['verdict']}: holds in {100 * (share or 0):.0f}% of members"
+            if outcome:
+                note = f"{c['verdict']} on the difference in proportion"
+            span = max(abs(p05), abs(p95))
+            if span < 1e-12:
+                ax.set_xlim(-1.0, 1.0)
+                note += " (no effect in any member)"
+            else:
+                ax.set_xlim(min(p05, 0.0) - 0.1 * span, max(p95, 0.0) + 0.1 * span)
         else:
-            note = "not evaluated"
-        ax.annotate(
-            note,
-            (1.01, y),
-            xycoords=("axes fraction", "data"),
-            fontsize=8,
-            va="center",
+            note = "not evaluated: " + str(c.get("reason", ""))[:70]
+            ax.set_xlim(-1, 1)
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_yticks([])
+        ax.set_ylim(-1, 1)
+        ax.set_title(
+            f"{c['id']}: claimed {sign} in {c['indicator']}  —  {note}",
+            fontsize=9,
+            loc="left",
             color=colour,
         )
-        sign = "+" if c.get("direction") == "increase" else "-"
-        labels.append(f"{c['id']}\n{c['indicator']} ({sign})")
-    ax.axvline(0.0, color="black", linewidth=0.8)
-    ax.set_yticks(range(len(rows) - 1, -1, -1), labels, fontsize=8)
-    ax.set_xlabel("effect per member, treatment - base (indicator units; risks as probability)")
-    ax.set_title(
-        f"{title}\nline: 5-95% of members; dot: median; (+)/(-): claimed direction", fontsize=11
+        ax.tick_params(axis="x", labelsize=8)
+        ax.set_xlabel(f"effect ({unit})" if unit else "effect", fontsize=8, labelpad=1)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(
+        f"{title}\neffect = treatment - base per member; bar: 5-95% of members; dot: median",
+        fontsize=11,
     )
-    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
 
@@ -289,41 +308,112 @@ def prim_box(result: PrimResult, chosen: int, title: str) -> Figure:
 
 
 def bloc_variables(dataset: xr.Dataset) -> list[str]:
-    """Names of the dataset's bloc indicators (``bloc_*`` or ``*cohesion*``)."""
+    """Names of the dataset's alignment indicators (cohesion, alignment shares and codes)."""
     return [
         str(n)
         for n in dataset.data_vars
         if not str(n).startswith("param:")
-        and (str(n).startswith("bloc_") or "cohesion" in str(n) or "_bloc" in str(n))
+        and (
+            str(n).startswith(("bloc_", "alignment_code_"))
+            or "cohesion" in str(n)
+            or str(n).endswith("_aligned")
+        )
     ]
 
 
-def bloc_diagram(dataset: xr.Dataset, title: str) -> Figure | None:
-    """Bloc indicators: series as fan charts, per-member values as the share or mean over members.
+def _configurations(
+    codes: np.ndarray, actors: Sequence[str], top: int
+) -> list[tuple[float, tuple[str, ...], tuple[str, ...]]]:
+    from posturelab.engine.blocs import decode
 
-    Returns ``None`` when the dataset has no bloc indicator.
+    values = codes[np.isfinite(codes)].astype(np.int64)
+    if values.size == 0:
+        return []
+    found, counts = np.unique(values, return_counts=True)
+    order = np.argsort(-counts, kind="stable")[:top]
+    out = []
+    for k in order:
+        left, right = decode(int(found[k]), actors)
+        out.append((float(counts[k] / values.size), left, right))
+    return out
+
+
+def bloc_diagram(
+    dataset: xr.Dataset, title: str, actors: Sequence[str] | None = None, top: int = 4
+) -> Figure | None:
+    """The alignment picture: cohesion over time, and the most common two-sided configurations.
+
+    The configurations are the members' global energy minima at the horizon
+    (``alignment_code_<bloc>``), decoded with the landscape's actor order ``actors``; each row
+    shows the two sides and the share of members whose minimum it is. Returns ``None`` when the
+    dataset has no alignment indicator.
     """
     names = bloc_variables(dataset)
     if not names:
         return None
-    series = [n for n in names if dataset[n].dims == ("member", "month")]
-    scalars = [n for n in names if dataset[n].dims == ("member",)]
-    panels = len(series) + (1 if scalars else 0)
-    fig, axes = _grid(min(panels, MAX_PANELS))
+    series = [n for n in names if dataset[n].dims == ("member", "month")][:2]
+    codes = [n for n in names if n.startswith("alignment_code_")][:1] if actors else []
+    shares = [n for n in names if n.endswith("_aligned") and dataset[n].dims == ("member",)]
+    panels = len(series) + len(codes) + (1 if shares else 0)
+    if panels == 0:
+        return None
+    found = {
+        n: _configurations(np.asarray(dataset[n].values, dtype=float), actors or [], top)
+        for n in codes
+    }
+    config_rows = max((len(v) for v in found.values()), default=0)
+    heights = [3.0] * len(series) + [0.5 * config_rows + 0.6] * len(codes)
+    heights += [0.45 * len(shares) + 1.0] if shares else []
+    fig, axes = plt.subplots(
+        panels,
+        1,
+        figsize=(9.0, sum(heights) + 0.8),
+        squeeze=False,
+        gridspec_kw={"height_ratios": heights},
+    )
+    flat = list(axes[:, 0])
     x = _months(dataset)
-    for ax, name in zip(axes, series, strict=False):
-        _bands(ax, x, np.asarray(dataset[name].values, dtype=float), COLOURS[0], name)
-        ax.set_title(name, fontsize=10)
+    for ax, name in zip(flat, series, strict=False):
+        _bands(ax, x, np.asarray(dataset[name].values, dtype=float), COLOURS[0], "median")
+        ax.set_title(f"{name}: median, 50% and 90% of members", fontsize=10)
         ax.set_xlabel("month", fontsize=9)
+        ax.set_ylabel("cohesion index", fontsize=9)
         ax.grid(alpha=0.3)
-    if scalars and len(axes) > len(series):
-        ax = axes[len(series)]
-        means = [float(np.nanmean(dataset[n].values)) for n in scalars]
-        ax.barh(range(len(scalars)), means, color=COLOURS[2])
-        ax.set_yticks(
-            range(len(scalars)), ["\n".join(textwrap.wrap(n, 30)) for n in scalars], fontsize=8
+    used = len(series)
+    for name in codes:
+        ax = flat[used]
+        used += 1
+        rows = found[name]
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.6, max(len(rows), 1) - 0.4)
+        ax.axis("off")
+        ax.set_title(
+            f"most common configurations at the horizon ({name}); share of members",
+            fontsize=10,
         )
-        ax.set_xlabel("mean over members (a share for 0/1 indicators)")
+        for r, (share, left, right) in enumerate(rows):
+            y = len(rows) - 1 - r
+            ax.text(0.02, y, f"{share:.0%}", fontsize=10, va="center", fontweight="bold")
+            for xpos, side, colour in ((0.12, left, COLOURS[0]), (0.56, right, COLOURS[1])):
+                ax.text(
+                    xpos,
+                    y,
+                    "  ".join(side) or "(none)",
+                    fontsize=9,
+                    va="center",
+                    color="white",
+                    bbox={"boxstyle": "round", "facecolor": colour, "pad": 0.4},
+                )
+    if shares:
+        ax = flat[used]
+        means = [float(np.nanmean(dataset[n].values)) for n in shares]
+        ax.barh(range(len(shares)), means, color=COLOURS[2], height=0.5)
+        ax.set_yticks(
+            range(len(shares)), ["\n".join(textwrap.wrap(n, 30)) for n in shares], fontsize=8
+        )
+        ax.set_xlim(0, 1)
+        ax.set_ylim(-0.8, len(shares) - 0.2)
+        ax.set_xlabel("share of members where the bloc's actors sit on one side")
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle(title, fontsize=11)
     fig.tight_layout()

@@ -62,6 +62,12 @@ def _table(path: Path, columns: Mapping[str, np.ndarray]) -> None:
     )
 
 
+def _actors(loaded: LoadedScenario) -> tuple[str, ...]:
+    from posturelab.engine.blocs import landscape_actors
+
+    return landscape_actors(loaded.scenario)
+
+
 def _finish(target: Path, runs_dir: Path | None) -> None:
     catalogue.register(target, runs_dir if runs_dir is not None else target.parent)
 
@@ -101,7 +107,15 @@ def write_comparison(
         {"levers_b": dict(b.levers)},
     )
     units = indicator_units(loaded.scenario, a.dataset)
-    series = [n for n, k in comparison.kinds.items() if k == "series"]
+    series = [n for n, k in comparison.kinds.items() if k == "series" and n in comparison.effects]
+    # Series the levers move come first, then the rest in the engine's order.
+    series.sort(
+        key=lambda n: (
+            comparison.effects[n].share_positive == 0 and comparison.effects[n].share_negative == 0
+        )
+    )
+    label_a = "A: " + (", ".join(f"{k}={v['a']}" for k, v in changes.items()) or "same levers")
+    label_b = "B: " + (", ".join(f"{k}={v['b']}" for k, v in changes.items()) or "same levers")
     with rundir.staging(target) as stage:
         columns: dict[str, np.ndarray] = {"member": np.asarray(a.dataset["member"].values)}
         x, names = parameter_matrix(a.dataset)
@@ -116,7 +130,7 @@ def write_comparison(
         files: list[str] = []
         if series:
             fig = figures.fan_chart(
-                {"A": a.dataset, "B": b.dataset},
+                {label_a[:60]: a.dataset, label_b[:60]: b.dataset},
                 series,
                 units,
                 f"{loaded.scenario.meta.id}: A and B",
@@ -126,7 +140,9 @@ def write_comparison(
                 a.dataset, b.dataset, series, units, f"{loaded.scenario.meta.id}: A - B"
             )
             files += figures.save(fig, stage, "difference_fan")
-        bloc = figures.bloc_diagram(a.dataset, f"{loaded.scenario.meta.id}: blocs (A)")
+        bloc = figures.bloc_diagram(
+            a.dataset, f"{loaded.scenario.meta.id}: alignment under A", _actors(loaded)
+        )
         if bloc is not None:
             files += figures.save(bloc, stage, "bloc_diagram")
         summary["figures"] = files
