@@ -38,7 +38,7 @@ from posturelab.runners.durable import (
 )
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import DEFAULT_SCENARIO, load_scenario
-from posturelab.store import rundir
+from posturelab.store import catalogue, rundir
 
 EXIT_INCOMPLETE = 1
 EXIT_INTERRUPTED = 130
@@ -138,6 +138,7 @@ def run_command(
             EXIT_INTERRUPTED,
         ) from None
     summary = outcome.summary
+    catalogue.register(target)
 
     if json_out:
         print_json(summary)
@@ -188,6 +189,7 @@ def resume_run_command(
                 EXIT_INTERRUPTED,
             ) from None
         summary = outcome.summary
+        catalogue.register(run_dir)
         if not json_out:
             out.print(
                 f"resumed {run_dir}: {outcome.reused} chunks were on disk, "

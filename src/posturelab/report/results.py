@@ -92,9 +92,12 @@ def write_comparison(
         "effects": {k: e.as_dict() for k, e in comparison.effects.items()},
         "run_dir": str(target),
     }
-    probs = [e for e in comparison.effects.values() if e.kind == "probability"]
+    probs = sorted(
+        (e for e in comparison.effects.values() if e.kind == "probability"),
+        key=lambda e: -abs(e.mean or 0.0),
+    )
     headline = ", ".join(
-        f"{e.indicator} {100 * (e.outcome_diff or 0.0):+.2f} pp" for e in probs[:2]
+        f"{e.indicator} {100 * (e.mean or 0.0):+.3f} pp ({e.basis})" for e in probs[:2]
     )
     manifest = _manifest(
         loaded,
