@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor
 
-N_TREES = 200
+N_TREES = 100
 
 
 def feature_scores(

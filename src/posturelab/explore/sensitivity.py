@@ -3,8 +3,9 @@ r"""Global sensitivity analysis with SALib on the vectorised engine.
 Every uncertain parameter :math:`X_i` of a scenario is sampled through its quantile: the engine
 maps a point :math:`u \in (0,1)^K` of the unit hypercube to parameter values with each
 parameter's inverse CDF (DESIGN section 6). The analysis therefore runs on the unit hypercube, and
-SALib's designs are passed to :func:`posturelab.engine.run.run_ensemble` as ``design=`` rows, one
-ensemble member per row. The output :math:`Y` is one number per member
+SALib's designs are simulated as explicit unit-hypercube rows (the engine's ``design``), one
+member per row, with common random numbers within each group of the design
+(:func:`ensemble_model`). The output :math:`Y` is one number per member
 (:func:`posturelab.explore.outcomes.member_values`).
 
 Sobol' indices
@@ -54,12 +55,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import xarray as xr
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from posturelab.engine.run import RunOptions, run_ensemble, uncertain_names
+from posturelab.engine.compiled import compile_scenario
+from posturelab.engine.run import uncertain_names
+from posturelab.engine.simulate import simulate_chunk
 from posturelab.explore.outcomes import member_values
 from posturelab.registry import IndicatorKind
 from posturelab.scenario.schema import LeverValue, Scenario
@@ -261,26 +265,35 @@ def ensemble_model(
     *,
     seed: int,
     month: str | None = None,
-    chunk_size: int = 4096,
+    chunk_size: int = 2048,
 ) -> UnitModel:
     """The engine as a function of unit-hypercube points, with common random numbers.
 
     Points of shape ``(G, P, K)`` (columns in :func:`posturelab.engine.run.uncertain_names`
-    order) run as P ensembles of G members; point ``(g, p)`` is member ``g`` of ensemble ``p``.
-    Member ``g``'s own random draws (attack draws and the like) come from the seed and the member
-    index alone, so every point of group ``g`` shares them: the estimators compare points within a
-    group, and those comparisons then reflect the parameters rather than the dice.
+    order) are simulated in one vectorised pass, point ``(g, p)`` as **member g** of the run with
+    the given seed: its parameters come from the point, its own random draws (attack draws and
+    the like) from the seed and the member index alone. Every point of group ``g`` therefore
+    shares the same draws, and the estimators, which compare points within a group, see the
+    parameters rather than the dice.
     """
+    model_spec = compile_scenario(scenario, levers)
 
     def model(points: np.ndarray) -> np.ndarray:
         design = np.clip(np.asarray(points, dtype=np.float64), 1e-9, 1.0 - 1e-9)
-        groups, per_group = design.shape[0], design.shape[1]
-        options = RunOptions(members=groups, seed=seed, chunk_size=chunk_size)
-        out = np.empty((groups, per_group))
-        for p in range(per_group):
-            result = run_ensemble(scenario, levers, options, design=design[:, p, :])
-            out[:, p] = member_values(result.dataset, indicator, kind, month).values
-        return out
+        groups, per_group, k = design.shape
+        flat = design.reshape(groups * per_group, k)
+        members = np.repeat(np.arange(groups, dtype=np.int64), per_group)
+        out = np.empty(flat.shape[0])
+        for lo in range(0, flat.shape[0], chunk_size):
+            hi = min(lo + chunk_size, flat.shape[0])
+            chunk = simulate_chunk(model_spec, seed, members[lo:hi], groups, "mc", flat[lo:hi])
+            variables: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
+                n: (("member", "month"), v) for n, v in chunk.series.items()
+            }
+            variables.update({n: (("member",), v) for n, v in chunk.scalars.items()})
+            dataset = xr.Dataset(variables, coords={"month": list(model_spec.months)})
+            out[lo:hi] = member_values(dataset, indicator, kind, month).values
+        return out.reshape(groups, per_group)
 
     return model
 
