@@ -6,8 +6,10 @@ point, it **peels**: among the candidate boxes obtained by removing a fraction :
 points still inside from the low or the high end of one input, it keeps the one whose remaining
 points have the highest mean of :math:`y`, and repeats while the box keeps at least a share
 ``mass_min`` of all points and the mean rises. Every step is recorded, giving the **peeling
-trajectory** of nested boxes. **Pasting** then widens a box again where that raises its mean:
-it adds a fraction :math:`\alpha_p` of the box's points across one face at a time.
+trajectory** of nested boxes. **Pasting** then widens a box again where that does not lower
+its mean: it adds about a fraction :math:`\alpha_p` of the box's points across one face at a
+time, taking the face that gives the highest mean, so a box cut too deep by a coarse peel regains
+the cases it lost.
 
 For scenario discovery (Bryant & Lempert 2010) each box is judged by
 
@@ -148,7 +150,7 @@ def _paste(
     lo0: np.ndarray,
     hi0: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Widen the box one face at a time while that raises its mean of ``y``."""
+    """Widen the box one face at a time while that does not lower its mean of ``y``."""
     lower, upper = lower.copy(), upper.copy()
     inside = np.all((x >= lower) & (x <= upper), axis=1)
     for _ in range(100):
@@ -166,14 +168,14 @@ def _paste(
                 new = below[min(step, below.size) - 1]
                 trial = others & (col >= new) & (col <= upper[j])
                 mean = float(y[trial].mean())
-                if mean > current and (best is None or mean > best[0]):
+                if mean >= current and (best is None or mean > best[0]):
                     best = (mean, j, "lower", float(new))
             above = np.sort(col[others & (col > upper[j])])
             if above.size and upper[j] < hi0[j]:
                 new = above[min(step, above.size) - 1]
                 trial = others & (col >= lower[j]) & (col <= new)
                 mean = float(y[trial].mean())
-                if mean > current and (best is None or mean > best[0]):
+                if mean >= current and (best is None or mean > best[0]):
                     best = (mean, j, "upper", float(new))
         if best is None:
             break
