@@ -326,6 +326,12 @@ def _alignment_refs(data: dict[str, Any]) -> Found:
             yield from _ref(
                 item.get(field), actors, "actor", "actors", ("propensity_shifts", i, field)
             )
+            actor = item.get(field)
+            if isinstance(actor, str) and actor in actors and actor not in in_landscape:
+                yield (
+                    ("propensity_shifts", i, field),
+                    f"actor {actor!r} has no propensity, so it is not in the landscape",
+                )
         if isinstance(item.get("a"), str) and item.get("a") == item.get("b"):
             yield (
                 ("propensity_shifts", i, "b"),
