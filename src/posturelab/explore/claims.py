@@ -27,7 +27,10 @@ the paired difference of proportions :math:`\Delta` with its 90% interval :math:
 ``supported`` when :math:`s\Delta`'s interval lies above :math:`\tau`, ``contradicted`` when it lies
 at or below :math:`\tau`, ``depends`` otherwise (more members may decide).
 
-A claim whose indicator the engine does not produce is ``not_evaluated``, with the reason.
+A claim whose indicator the engine does not produce is ``not_evaluated``, with the reason. An
+indicator that applies only to some members (a campaign's depth, given an attack) may have a value
+in both settings for few members; below ten the verdict is ``depends`` and the reason says that
+more members are needed.
 
 Drivers
 -------
@@ -67,6 +70,7 @@ Verdict = Literal["supported", "contradicted", "depends", "not_evaluated"]
 SUPPORT_SHARE = 0.8
 CONTRADICT_SHARE = 0.2
 MIN_CLASS = 10
+MIN_PAIRS = 10
 TOP_DRIVERS = 5
 
 
@@ -220,6 +224,13 @@ def evaluate_claim(
     if d.size == 0:
         verdict: Verdict = "not_evaluated"
         reason = f"indicator {claim.indicator!r} applies to no member in both settings"
+    elif d.size < MIN_PAIRS:
+        verdict = "depends"
+        reason = (
+            f"only {d.size} member(s) have a value of {claim.indicator!r} in both settings "
+            f"(it applies only to some members); too few to decide (at least {MIN_PAIRS} "
+            "are needed): raise --members"
+        )
     elif vt.basis == "outcome":
         o = vt.values[both] - vb.values[both]
         _, low, high = mean_difference_interval(o)

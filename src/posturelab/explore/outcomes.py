@@ -18,7 +18,8 @@ For analysis each member is reduced to one number, :func:`member_values`:
   .. math:: r_m = 1 - \prod_{t \le T,\ h_{m,t}\ \mathrm{finite}} (1 - h_{m,t}),
 
   where :math:`h_{m,t}` is the member's monthly hazard (``hazard_<contest>``; missing once the
-  war has started). A dataset variable ``risk_<contest>`` is preferred when present. The risk is
+  war has started). For the whole period a dataset variable ``risk_<contest>`` is preferred when
+  the engine provides one. The risk is
   the member's probability of the event given its sampled parameters, so a paired difference of
   risks measures a lever's effect without the coin-flip noise of the 0/1 outcome. The two agree
   in expectation while no member has been attacked; after an attack the risk stops accumulating,
@@ -128,17 +129,6 @@ def _contest_suffix(name: str) -> str | None:
     return name[2:] if name.startswith("p_") else None
 
 
-def risk_source(dataset: xr.Dataset, name: str) -> str | None:
-    """The variable a probability indicator's per-member risk comes from, if any."""
-    suffix = _contest_suffix(name)
-    if suffix is None:
-        return None
-    for candidate in (f"risk_{suffix}", f"hazard_{suffix}"):
-        if candidate in dataset.data_vars:
-            return candidate
-    return None
-
-
 def member_values(
     dataset: xr.Dataset,
     name: str,
@@ -168,13 +158,14 @@ def member_values(
     values = np.asarray(var.values, dtype=np.float64)
     if kind != "probability":
         return MemberValues(name, kind, values, "value", label)
-    source = risk_source(dataset, name) if prefer_risk else None
-    if source is not None and source.startswith("risk_") and month is None:
-        risk = np.asarray(dataset[source].values, dtype=np.float64)
-        return MemberValues(name, kind, risk, "risk", label)
-    if source is not None and dataset[source].dims == ("member", "month"):
-        return MemberValues(name, kind, risk_by(dataset, source, index), "risk", label)
     suffix = _contest_suffix(name)
+    if prefer_risk and suffix is not None:
+        risk_var, hazard_var = f"risk_{suffix}", f"hazard_{suffix}"
+        if month is None and risk_var in dataset.data_vars:
+            risk = np.asarray(dataset[risk_var].values, dtype=np.float64)
+            return MemberValues(name, kind, risk, "risk", label)
+        if hazard_var in dataset.data_vars and dataset[hazard_var].dims == ("member", "month"):
+            return MemberValues(name, kind, risk_by(dataset, hazard_var, index), "risk", label)
     when = f"attack_month_{suffix}" if suffix else ""
     if month is not None and when in dataset.data_vars:
         started = np.asarray(dataset[when].values, dtype=np.float64)
