@@ -48,6 +48,9 @@ SetOpt = Annotated[
     list[str] | None, typer.Option("--set", help="Lever override LEVER=VALUE (repeatable).")
 ]
 VariantOpt = Annotated[str | None, typer.Option(help="A named variant of the scenario.")]
+FiguresOpt = Annotated[
+    bool, typer.Option("--figures/--no-figures", help="Draw the figures (PNG and SVG).")
+]
 
 
 def _target(runs_dir: Path, out_dir: Path | None, loaded: LoadedScenario, kind: str) -> Path:
@@ -107,6 +110,7 @@ def compare_command(
     month: MonthOpt = None,
     runs_dir: RunsDirOpt = Path("runs"),
     out_dir: OutOpt = None,
+    figures: FiguresOpt = True,
     json_out: JsonOpt = False,
 ) -> None:
     """Compare setting A (--set) with setting B (--vs-set) on the same members: A - B."""
@@ -132,7 +136,12 @@ def compare_command(
             )
         comparison.effects = {n: comparison.effects[n] for n in indicator}
     summary = results.write_comparison(
-        target, loaded, comparison, elapsed_s=time.perf_counter() - started, runs_dir=runs_dir
+        target,
+        loaded,
+        comparison,
+        elapsed_s=time.perf_counter() - started,
+        runs_dir=runs_dir,
+        draw=figures,
     )
     if json_out:
         print_json(summary)
@@ -177,6 +186,7 @@ def claims_command(
     seed: SeedOpt = DEFAULT_SEED,
     runs_dir: RunsDirOpt = Path("runs"),
     out_dir: OutOpt = None,
+    figures: FiguresOpt = True,
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate the scenario's claims on paired members: effect, share holding, verdict, drivers."""
@@ -207,6 +217,7 @@ def claims_command(
         uncertain_of(s),
         elapsed_s=time.perf_counter() - started,
         runs_dir=runs_dir,
+        draw=figures,
     )
     if json_out:
         keys = ("id", "indicator", "direction", "effect_p05", "effect_p50", "effect_p95")
@@ -285,6 +296,7 @@ def sensitivity_command(
     month: MonthOpt = None,
     runs_dir: RunsDirOpt = Path("runs"),
     out_dir: OutOpt = None,
+    figures: FiguresOpt = True,
     json_out: JsonOpt = False,
 ) -> None:
     """Global sensitivity of one indicator to the uncertain parameters (SALib, Sobol or Morris)."""
@@ -335,6 +347,7 @@ def sensitivity_command(
         n=n,
         elapsed_s=time.perf_counter() - started,
         runs_dir=runs_dir,
+        draw=figures,
     )
     if json_out:
         print_json(summary)
@@ -384,6 +397,7 @@ def discover_command(
     ] = 0.5,
     runs_dir: RunsDirOpt = Path("runs"),
     out_dir: OutOpt = None,
+    figures: FiguresOpt = True,
     json_out: JsonOpt = False,
 ) -> None:
     """Scenario discovery: PRIM over the members' parameters for the cases matching --where."""
@@ -422,6 +436,7 @@ def discover_command(
         uncertain=result.uncertain,
         elapsed_s=time.perf_counter() - started,
         runs_dir=runs_dir,
+        draw=figures,
         x=x,
         names=names,
     )

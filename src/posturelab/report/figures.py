@@ -18,7 +18,6 @@ from __future__ import annotations
 import textwrap
 import warnings
 from collections.abc import Mapping, Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ VERDICT_COLOURS = {
     "depends": "#d49a1c",
     "not_evaluated": "#888888",
 }
-MAX_PANELS = 6
+MAX_PANELS = 4
 
 
 def save(fig: Figure, directory: Path, stem: str) -> list[str]:
@@ -48,14 +47,17 @@ def save(fig: Figure, directory: Path, stem: str) -> list[str]:
     names = []
     for suffix in ("png", "svg"):
         path = directory / f"{stem}.{suffix}"
-        fig.savefig(path, dpi=120 if suffix == "png" else None, bbox_inches="tight")
+        fig.savefig(path, dpi=110 if suffix == "png" else None)
         names.append(path.name)
     plt.close(fig)
     return names
 
 
-def _months(dataset: xr.Dataset) -> list[date]:
-    return [date(int(str(m)[:4]), int(str(m)[5:7]), 1) for m in dataset["month"].values]
+def _months(dataset: xr.Dataset) -> np.ndarray:
+    """Months as decimal years (2026.0 is January 2026): cheap to draw, read as years."""
+    return np.array(
+        [int(str(m)[:4]) + (int(str(m)[5:7]) - 1) / 12 for m in dataset["month"].values]
+    )
 
 
 def _label(name: str, unit: str) -> str:
@@ -72,7 +74,7 @@ def _grid(count: int) -> tuple[Figure, list[Any]]:
     return fig, flat[:count]
 
 
-def _bands(ax: Any, x: list[date], values: np.ndarray, colour: str, label: str) -> None:
+def _bands(ax: Any, x: np.ndarray, values: np.ndarray, colour: str, label: str) -> None:
     with warnings.catch_warnings():
         # A month where no member has a value (a hazard once every war started) is left blank.
         warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
@@ -97,7 +99,7 @@ def fan_chart(
             _bands(ax, x, np.asarray(ds[name].values, dtype=float), COLOURS[i % 4], label)
         ax.set_title(name, fontsize=10)
         ax.set_ylabel(units.get(name, "") or "value", fontsize=9)
-        ax.set_xlabel("month", fontsize=9)
+        ax.set_xlabel("year", fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     if axes:
@@ -120,7 +122,7 @@ def difference_fan(
         ax.axhline(0.0, color="black", linewidth=0.8)
         ax.set_title(f"{name}: A - B", fontsize=10)
         ax.set_ylabel(f"difference ({units.get(name, '')})" if units.get(name) else "difference")
-        ax.set_xlabel("month", fontsize=9)
+        ax.set_xlabel("year", fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{title}\npaired difference per member; bands hold 50% and 90%", fontsize=11)
@@ -376,7 +378,7 @@ def bloc_diagram(
     for ax, name in zip(flat, series, strict=False):
         _bands(ax, x, np.asarray(dataset[name].values, dtype=float), COLOURS[0], "median")
         ax.set_title(f"{name}: median, 50% and 90% of members", fontsize=10)
-        ax.set_xlabel("month", fontsize=9)
+        ax.set_xlabel("year", fontsize=9)
         ax.set_ylabel("cohesion index", fontsize=9)
         ax.grid(alpha=0.3)
     used = len(series)

@@ -79,6 +79,7 @@ def write_comparison(
     *,
     elapsed_s: float,
     runs_dir: Path | None = None,
+    draw: bool = True,
 ) -> dict[str, Any]:
     """Write a comparison's directory and return its summary."""
     a, b = comparison.a, comparison.b
@@ -131,7 +132,7 @@ def write_comparison(
             columns[f"diff:{name}"] = va - vb
         _table(stage / "effects.parquet", columns)
         files: list[str] = []
-        if series:
+        if draw and series:
             fig = figures.fan_chart(
                 {label_a[:60]: a.dataset, label_b[:60]: b.dataset},
                 series,
@@ -143,8 +144,12 @@ def write_comparison(
                 a.dataset, b.dataset, series, units, f"{loaded.scenario.meta.id}: A - B"
             )
             files += figures.save(fig, stage, "difference_fan")
-        bloc = figures.bloc_diagram(
-            a.dataset, f"{loaded.scenario.meta.id}: alignment under A", _actors(loaded)
+        bloc = (
+            figures.bloc_diagram(
+                a.dataset, f"{loaded.scenario.meta.id}: alignment under A", _actors(loaded)
+            )
+            if draw
+            else None
         )
         if bloc is not None:
             files += figures.save(bloc, stage, "bloc_diagram")
@@ -164,6 +169,7 @@ def write_claims(
     *,
     elapsed_s: float,
     runs_dir: Path | None = None,
+    draw: bool = True,
 ) -> dict[str, Any]:
     """Write a claims evaluation's directory and return its summary."""
     counts: dict[str, int] = {}
@@ -190,15 +196,18 @@ def write_claims(
             if r.holds is not None and r.holds.size == options.members:
                 columns[f"holds:{r.id}"] = r.holds.astype(np.float64)
         _table(stage / "members.parquet", columns)
-        files = figures.save(
-            figures.claim_intervals(
-                claims, f"{loaded.scenario.meta.id}: claims, {options.members:,} paired members"
-            ),
-            stage,
-            "claim_intervals",
-        )
+        files: list[str] = []
+        if draw:
+            files += figures.save(
+                figures.claim_intervals(
+                    claims,
+                    f"{loaded.scenario.meta.id}: claims, {options.members:,} paired members",
+                ),
+                stage,
+                "claim_intervals",
+            )
         for r in results:
-            if r.prim_result is not None and r.prim_box is not None:
+            if draw and r.prim_result is not None and r.prim_box is not None:
                 files += figures.save(
                     figures.prim_box(
                         r.prim_result, r.prim_box, f"{r.id}: where {r.drivers.get('target')}"
@@ -226,6 +235,7 @@ def write_sensitivity(
     n: int,
     elapsed_s: float,
     runs_dir: Path | None = None,
+    draw: bool = True,
 ) -> dict[str, Any]:
     """Write a sensitivity analysis's directory and return its summary."""
     top = result.rows[0]["parameter"] if result.rows else ""
@@ -250,11 +260,13 @@ def write_sensitivity(
     )
     with rundir.staging(target) as stage:
         title = f"{loaded.scenario.meta.id}: {indicator}, {result.evaluations:,} evaluations"
-        if result.method == "sobol":
+        summary["figures"] = []
+        if draw and result.method == "sobol":
             fig = figures.sobol_bars(result.rows, f"Sobol' indices, {title}")
-        else:
+            summary["figures"] = figures.save(fig, stage, "sobol_bars")
+        elif draw:
             fig = figures.morris_bars(result.rows, f"Morris screening, {title}", unit)
-        summary["figures"] = figures.save(fig, stage, f"{result.method}_bars")
+            summary["figures"] = figures.save(fig, stage, "morris_bars")
         rundir.write_json(stage / rundir.SUMMARY, summary)
         rundir.write_json(stage / rundir.MANIFEST, manifest)
     _finish(target, runs_dir)
@@ -271,6 +283,7 @@ def write_discovery(
     uncertain: tuple[str, ...],
     elapsed_s: float,
     runs_dir: Path | None = None,
+    draw: bool = True,
     x: np.ndarray | None = None,
     names: list[str] | None = None,
 ) -> dict[str, Any]:
@@ -306,7 +319,7 @@ def write_discovery(
                 columns[f"param:{name}"] = x[:, j]
         _table(stage / "members.parquet", columns)
         files: list[str] = []
-        if discovery.prim_result is not None and discovery.box is not None:
+        if draw and discovery.prim_result is not None and discovery.box is not None:
             title = f"{loaded.scenario.meta.id}: {payload['where']}"
             files += figures.save(
                 figures.prim_tradeoff(
