@@ -118,3 +118,11 @@ def test_compiled_relations_follow_dates(korea):
     rok = model.actor_ids.index("rok")
     assert next(a for a in korea.actors if a.id == "rok").leadership_vacuum
     assert not model.vacuum[:, rok].any()  # the 3 June 2025 election falls in the first month
+
+
+def test_member_stream_children_match_spawned_children():
+    root = np.random.SeedSequence(42, spawn_key=(7,))
+    params, events = root.spawn(2)
+    a, b = member_streams(42, 7)
+    assert a.random(3).tolist() == np.random.Generator(np.random.PCG64(params)).random(3).tolist()
+    assert b.random(3).tolist() == np.random.Generator(np.random.PCG64(events)).random(3).tolist()

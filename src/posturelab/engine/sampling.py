@@ -41,11 +41,20 @@ def member_streams(seed: int, member: int) -> tuple[np.random.Generator, np.rand
     member
         The member's index in the ensemble.
     """
-    root = np.random.SeedSequence(seed, spawn_key=(member,))
-    params, events = root.spawn(2)
-    return np.random.Generator(np.random.PCG64(params)), np.random.Generator(
-        np.random.PCG64(events)
-    )
+    return member_stream(seed, member, PARAMS), member_stream(seed, member, EVENTS)
+
+
+PARAMS, EVENTS = 0, 1
+
+
+def member_stream(seed: int, member: int, which: int) -> np.random.Generator:
+    """One child of member ``member``'s stream: ``PARAMS`` (0) or ``EVENTS`` (1).
+
+    ``SeedSequence(seed, spawn_key=(member, which))`` is exactly the ``which``-th child that
+    ``SeedSequence(seed, spawn_key=(member,)).spawn`` returns, built without the parent.
+    """
+    sequence = np.random.SeedSequence(seed, spawn_key=(member, which))
+    return np.random.Generator(np.random.PCG64(sequence))
 
 
 def unit_design(
@@ -73,7 +82,7 @@ def unit_design(
     if sampler == "mc":
         rows = np.empty((index.size, dims))
         for row, member in enumerate(index):
-            rows[row] = member_streams(seed, int(member))[0].random(dims)
+            rows[row] = member_stream(seed, int(member), PARAMS).random(dims)
         return rows
     design_seed = np.random.SeedSequence(seed, spawn_key=(2**32 - 1,))
     rng = np.random.Generator(np.random.PCG64(design_seed))

@@ -3,9 +3,11 @@
 Each month, in this order:
 
 1. levers and dated events that take effect this month (force moves, treaties, command changes);
-2. arms dynamics (slot for :mod:`posturelab.models.arms`);
-3. alignment (slot for :mod:`posturelab.models.alignment`; until it is wired in, the partners'
-   bloc cohesion is the scenario parameter ``bloc_cohesion``);
+2. arms dynamics (:mod:`posturelab.engine.arms_race`: Richardson spending, the spending path,
+   North Korea's warheads and the deal, drawn at event slot ``SLOTS_PER_CONTEST * contests + 0``);
+3. alignment (:mod:`posturelab.engine.blocs`: propensity shifts, every member's landscape and the
+   cohesion index of tracked blocs, which replaces ``bloc_cohesion`` in the partner support of a
+   contest whose attacker the bloc backs);
 4. and 5. every contest in the patron's priority order, so that a war started this month in a
    higher-priority theatre already distracts the patron in the others: its forces drawn out by the
    allocation policy leave the lower-priority theatres, its credibility there falls and its
@@ -38,7 +40,7 @@ from posturelab.engine.campaigns import (
 )
 from posturelab.engine.compiled import CompiledScenario, ContestSpec
 from posturelab.engine.forces import score_forces
-from posturelab.engine.sampling import Sampler, member_streams, ppf, unit_design
+from posturelab.engine.sampling import EVENTS, Sampler, member_stream, ppf, unit_design
 from posturelab.models import decision, scoring, theatres
 
 FloatArray = NDArray[np.float64]
@@ -102,7 +104,7 @@ def event_uniforms(model: CompiledScenario, seed: int, members: NDArray[np.int64
     """Return each member's event draws, shape (members, months, slots)."""
     out = np.empty((members.size, model.n_months, event_slots(model)))
     for row, member in enumerate(members):
-        out[row] = member_streams(seed, int(member))[1].random((model.n_months, out.shape[2]))
+        out[row] = member_stream(seed, int(member), EVENTS).random(out.shape[1:])
     return out
 
 
