@@ -186,7 +186,7 @@ def claim_intervals(claims: Sequence[Mapping[str, Any]], title: str) -> Figure:
     return fig
 
 
-def _short(name: str, width: int = 42) -> str:
+def _short(name: str, width: int = 50) -> str:
     return name if len(name) <= width else "…" + name[-(width - 1) :]
 
 
@@ -267,7 +267,8 @@ def prim_tradeoff(result: PrimResult, chosen: int, title: str) -> Figure:
         zorder=4,
         label=f"chosen box {chosen}",
     )
-    fig.colorbar(points, ax=ax, label="restricted parameters")
+    bar = fig.colorbar(points, ax=ax, label="restricted parameters")
+    bar.set_ticks(sorted(set(dims)))
     ax.set_xlabel("coverage (share of cases of interest inside the box)")
     ax.set_ylabel("density (share of members in the box that are cases)")
     ax.set_xlim(-0.02, 1.02)
@@ -283,21 +284,24 @@ def prim_box(result: PrimResult, chosen: int, title: str) -> Figure:
     """The chosen box: each restricted parameter's limits on its sampled range."""
     box = result.boxes[chosen]
     restricted = list(box.restricted)
-    fig, ax = plt.subplots(figsize=(9.0, 0.55 * max(1, len(restricted)) + 1.8))
+    fig, ax = plt.subplots(figsize=(9.0, 0.75 * max(1, len(restricted)) + 1.6))
     lo0, hi0 = result.x.min(axis=0), result.x.max(axis=0)
     for i, j in enumerate(restricted):
         y = len(restricted) - 1 - i
         span = hi0[j] - lo0[j] or 1.0
         a, b = (box.lower[j] - lo0[j]) / span, (box.upper[j] - lo0[j]) / span
-        ax.barh(y, 1.0, left=0.0, color="#dddddd", height=0.5)
-        ax.barh(y, b - a, left=a, color=COLOURS[0], height=0.5)
-        ax.text(a, y + 0.32, f"{box.lower[j]:.4g}", fontsize=7, ha="center")
-        ax.text(b, y + 0.32, f"{box.upper[j]:.4g}", fontsize=7, ha="center")
+        ax.barh(y, 1.0, left=0.0, color="#dddddd", height=0.4)
+        ax.barh(y, b - a, left=a, color=COLOURS[0], height=0.4)
+        ax.text(a, y - 0.3, f"{box.lower[j]:.4g}", fontsize=7, ha="center", va="top")
+        ax.text(b, y - 0.3, f"{box.upper[j]:.4g}", fontsize=7, ha="center", va="top")
+        ax.text(0.0, y + 0.25, f"{lo0[j]:.4g}", fontsize=6, ha="left", color="grey")
+        ax.text(1.0, y + 0.25, f"{hi0[j]:.4g}", fontsize=6, ha="right", color="grey")
     names = result.names or [f"x{j}" for j in range(box.lower.size)]
     ax.set_yticks(
         range(len(restricted) - 1, -1, -1), [_short(names[j]) for j in restricted], fontsize=8
     )
     ax.set_xlim(-0.05, 1.05)
+    ax.set_ylim(-0.8, max(len(restricted), 1) - 0.35)
     ax.set_xlabel("position within the sampled range (0 = lowest sampled, 1 = highest)")
     ax.set_title(
         f"{title}\nbox {chosen}: coverage {box.coverage:.0%}, density {box.density:.0%}, "
