@@ -1,0 +1,67 @@
+"""docs/analysis.md runs: every ``$ posturelab ...`` line, in order, at a small ensemble size."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "analysis.md"
+SMALL = {"--members": "30", "--n": "4"}
+
+
+def doc_commands() -> list[list[str]]:
+    blocks = re.findall(r"```console\n(.*?)```", DOC.read_text(), flags=re.DOTALL)
+    lines = [line for block in blocks for line in block.splitlines()]
+    return [shlex.split(line[2:])[1:] for line in lines if line.startswith("$ posturelab ")]
+
+
+def shrink(args: list[str]) -> list[str]:
+    out = list(args)
+    for i, arg in enumerate(out[:-1]):
+        if arg in SMALL:
+            out[i + 1] = SMALL[arg]
+    if out[0] == "sensitivity" and "--method" in out:
+        out[out.index("--n") + 1] = "3"
+    return out
+
+
+def test_the_worked_example_runs(run_cli, tmp_path: Path) -> None:
+    commands = doc_commands()
+    assert [c[0] for c in commands] == [
+        "run",
+        "compare",
+        "claims",
+        "sensitivity",
+        "sensitivity",
+        "discover",
+        "runs",
+        "show-run",
+    ]
+    runs = tmp_path / "runs"
+    for args in commands:
+        args = shrink(args)
+        if args[0] == "run":
+            args += ["--out", str(runs / "baseline")]
+        else:
+            args += ["--runs-dir", str(runs)]
+        if args[0] in {"compare", "sensitivity", "discover"}:
+            args.append("--no-figures")
+        if args[0] == "show-run":
+            listed = json.loads(run_cli("runs", "--runs-dir", str(runs), "--json").out)
+            claims_id = next(r["id"] for r in listed if r["kind"] == "claims")
+            args[args.index("RUN_ID")] = claims_id
+        result = run_cli(*args)
+        assert result.code == 0, (args, result.err)
+    listed = json.loads(run_cli("runs", "--runs-dir", str(runs), "--json").out)
+    assert sorted(r["kind"] for r in listed) == [
+        "claims",
+        "compare",
+        "discover",
+        "run",
+        "sensitivity",
+        "sensitivity",
+    ]
+    claims_dir = Path(next(r["path"] for r in listed if r["kind"] == "claims"))
+    assert (claims_dir / "claim_intervals.png").is_file()
