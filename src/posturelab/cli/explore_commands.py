@@ -162,9 +162,14 @@ def compare_command(
                 f"{_num(e['outcome_diff'], kind)} "
                 f"[{_num(e['outcome_diff_low'], kind)}, {_num(e['outcome_diff_high'], kind)}]"
             )
+        basis = {
+            "risk": f"risk by {e['month']}",
+            "outcome": f"0/1 by {e['month']}",
+            "horizon_value": f"value at {e['month']}",
+        }.get(e["basis"], e["basis"])
         table.add_row(
             name,
-            e["basis"],
+            basis,
             _num(e["p50"], kind),
             _num(e["p05"], kind),
             _num(e["p95"], kind),
