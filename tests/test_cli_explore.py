@@ -48,6 +48,8 @@ def test_compare_json_and_directory(run_cli, tmp_path: Path) -> None:
     assert json.loads((run_dir / "manifest.json").read_text())["kind"] == "compare"
     (row,) = runs_of(run_cli, runs)
     assert row["kind"] == "compare" and row["id"] == run_dir.name
+    shown = run_cli("show-run", row["id"], "--runs-dir", str(runs))
+    assert shown.code == 0 and "us_troops_korea (horizon_value): median -4,500" in shown.out
 
 
 def test_compare_table(run_cli, tmp_path: Path) -> None:

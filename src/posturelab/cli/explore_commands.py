@@ -547,6 +547,17 @@ def show_run_command(
                 else (f"{100 * p50:.2f}%" if kind == "probability" else f"{p50:.4g}")
             )
             out.print(f"  {name}: {shown}", markup=False)
+    elif isinstance(summary.get("effects"), dict):
+        out.print(f"  difference: {summary.get('difference', 'A - B')}", markup=False)
+        for name, e in summary["effects"].items():
+            if e.get("p50") is None or not (e.get("share_positive") or e.get("share_negative")):
+                continue
+            out.print(
+                f"  {name} ({e['basis']}): median {_num(e['p50'], e['kind'])}, "
+                f"5-95% [{_num(e['p05'], e['kind'])}, {_num(e['p95'], e['kind'])}], "
+                f"A>B in {_share(e['share_positive'])}, A<B in {_share(e['share_negative'])}",
+                markup=False,
+            )
     elif isinstance(summary.get("box"), dict):
         for lim in summary["box"]["limits"]:
             out.print(
