@@ -8,7 +8,12 @@ import xarray as xr
 
 from posturelab.engine.run import RunOptions
 from posturelab.errors import InputError
-from posturelab.explore.compare import compare, mean_difference_interval, paired_difference
+from posturelab.explore.compare import (
+    compare,
+    mean_difference_interval,
+    paired_difference,
+    paired_proportion_interval,
+)
 from posturelab.explore.outcomes import member_values, risk_by, series_at
 from posturelab.scenario.levers import resolve_levers
 from posturelab.scenario.loader import load_scenario
@@ -93,3 +98,34 @@ def test_relocation_effect_is_paired(korea) -> None:
         result.b.dataset["param:contests.dprk_attack.beta"].values,
     )
     assert risk.outcome_diff is not None and risk.outcome_diff_low is not None
+
+
+def test_paired_proportion_interval() -> None:
+    a = np.array([1] * 8 + [1] * 5 + [0] * 4 + [0] * 3, dtype=float)
+    b = np.array([1] * 8 + [0] * 5 + [1] * 4 + [0] * 3, dtype=float)
+    diff, low, high = paired_proportion_interval(a, b)
+    assert diff == pytest.approx(0.05)
+    assert low < diff < high
+    swapped = paired_proportion_interval(b, a)
+    assert swapped == pytest.approx((-diff, -high, -low))
+    # A few flips in one direction among many members do not exclude zero.
+    many = np.zeros(1000)
+    flipped = many.copy()
+    flipped[:3] = 1.0
+    diff, low, high = paired_proportion_interval(flipped, many)
+    assert diff == pytest.approx(0.003) and low < 0 < high
+    diff, low, high = paired_proportion_interval(many, many)
+    assert diff == 0.0 and low == pytest.approx(-high) and 0 < high < 0.01
+
+
+def test_paired_proportion_interval_covers_at_about_ninety_percent() -> None:
+    rng = np.random.default_rng(12)
+    n, reps, hits = 400, 400, 0
+    for _ in range(reps):
+        u = rng.random(n)
+        shared = rng.random(n)
+        a = (np.where(shared < 0.7, u, rng.random(n)) < 0.10).astype(float)
+        b = (np.where(shared < 0.7, u, rng.random(n)) < 0.08).astype(float)
+        _, low, high = paired_proportion_interval(a, b)
+        hits += low <= 0.02 <= high
+    assert 0.86 <= hits / reps <= 0.96

@@ -23,7 +23,8 @@ On a per-member basis (a risk, a series value or a distribution value) with
   say which.
 
 On the 0/1 basis (no hazard to give a risk) most members show no difference, so the verdict uses
-the paired difference of proportions :math:`\Delta` with its 90% interval :math:`[L, U]`:
+the paired difference of proportions :math:`\Delta` with its 90% interval (Newcombe 1998,
+:func:`posturelab.explore.compare.paired_proportion_interval`):
 ``supported`` when :math:`s\Delta`'s interval lies above :math:`\tau`, ``contradicted`` when it lies
 at or below :math:`\tau`, ``depends`` otherwise (more members may decide).
 
@@ -53,7 +54,7 @@ from typing import Any, Literal
 import numpy as np
 
 from posturelab.engine.run import EnsembleResult, RunOptions, run_ensemble
-from posturelab.explore.compare import effect_on, mean_difference_interval, paired_difference
+from posturelab.explore.compare import effect_on, paired_difference, paired_proportion_interval
 from posturelab.explore.features import feature_scores
 from posturelab.explore.outcomes import (
     indicator_kinds,
@@ -233,9 +234,9 @@ def evaluate_claim(
         )
     elif vt.basis == "outcome":
         o = vt.values[both] - vb.values[both]
-        _, low, high = mean_difference_interval(o)
-        lo_s, hi_s = sorted((sign * low, sign * high))
         toward, against = int(np.sum(sign * o > 0)), int(np.sum(sign * o < 0))
+        _, low, high = paired_proportion_interval(vt.values[both], vb.values[both])
+        lo_s, hi_s = sorted((sign * low, sign * high))
         flips = (
             f" ({toward} member(s) change outcome in the claimed direction, {against} against; "
             f"90% interval of the claimed-direction difference [{lo_s:.4f}, {hi_s:.4f}])"

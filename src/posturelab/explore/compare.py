@@ -11,12 +11,21 @@ isolates the levers' effect on that member (:math:`v_m` from
 5-95% interval over members, and the shares of members with :math:`d_m > 0` and :math:`d_m < 0`.
 
 For a probability indicator two further numbers are given. ``outcome_diff`` is the difference of
-the ensemble proportions :math:`\bar o^A - \bar o^B` of the 0/1 outcomes, with a 90% interval from
-the paired differences :math:`o^A_m - o^B_m` (normal approximation, standard error
-:math:`s_d/\sqrt n`); members whose outcome flipped are the only ones that count. When the dataset
-can give a per-member risk, :math:`d_m` is the difference of risks (smooth, so its median and
-shares are informative); otherwise it is the difference of 0/1 outcomes, which is zero for most
-members.
+the ensemble proportions :math:`\Delta = \hat p_A - \hat p_B` of the 0/1 outcomes, with a 90%
+interval for paired proportions: Newcombe's (1998) method 10, which combines the Wilson intervals
+:math:`[l_A, u_A]` and :math:`[l_B, u_B]` of the two proportions with the correlation
+:math:`\phi` of the paired outcomes (with Newcombe's continuity correction),
+
+.. math::
+
+    L = \Delta - \sqrt{(\hat p_A - l_A)^2 - 2\phi(\hat p_A - l_A)(u_B - \hat p_B)
+        + (u_B - \hat p_B)^2},
+
+and symmetrically for the upper limit. It stays sensible when only a few members change outcome,
+where the normal approximation of the paired differences does not.
+When the dataset can give a per-member risk, :math:`d_m` is the difference of risks (smooth, so
+its median and shares are informative); otherwise it is the difference of 0/1 outcomes, which is
+zero for most members.
 
 Sharing random numbers makes the variance of the difference
 :math:`\operatorname{Var}(v^A) + \operatorname{Var}(v^B) - 2\operatorname{Cov}(v^A, v^B)` small
@@ -33,7 +42,7 @@ import numpy as np
 import xarray as xr
 
 from posturelab.engine.run import EnsembleResult, RunOptions, run_ensemble
-from posturelab.engine.summary import Z90
+from posturelab.engine.summary import Z90, wilson_interval
 from posturelab.explore.outcomes import indicator_kinds, member_values
 from posturelab.registry import IndicatorKind
 from posturelab.scenario.schema import LeverValue, Scenario
@@ -97,6 +106,48 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, dict[st
     }
 
 
+def paired_proportion_interval(
+    a: np.ndarray, b: np.ndarray, z: float = Z90
+) -> tuple[float, float, float]:
+    """Difference of paired proportions ``mean(a) - mean(b)`` with Newcombe's interval.
+
+    Parameters
+    ----------
+    a, b
+        0/1 outcomes of the same members under two settings.
+    z
+        Standard normal quantile of the two-sided level (90% by default).
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Improved confidence intervals for the difference between binomial
+    proportions based on paired data. *Statistics in Medicine* 17, 2635-2650 (method 10).
+    """
+    n = int(a.size)
+    if n == 0:
+        return (math.nan, math.nan, math.nan)
+    both = float(np.sum((a > 0) & (b > 0)))
+    only_a = float(np.sum((a > 0) & (b <= 0)))
+    only_b = float(np.sum((a <= 0) & (b > 0)))
+    neither = n - both - only_a - only_b
+    pa, pb = (both + only_a) / n, (both + only_b) / n
+    la, ua = wilson_interval(both + only_a, n, z)
+    lb, ub = wilson_interval(both + only_b, n, z)
+    denom = (both + only_a) * (only_b + neither) * (both + only_b) * (only_a + neither)
+    # Newcombe's continuity-corrected phi: ad - bc shrunk by n/2 towards zero when positive.
+    cross = both * neither - only_a * only_b
+    cross = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
+    phi = cross / math.sqrt(denom) if denom > 0 else 0.0
+    diff = pa - pb
+    low = diff - math.sqrt(
+        max(0.0, (pa - la) ** 2 - 2 * phi * (pa - la) * (ub - pb) + (ub - pb) ** 2)
+    )
+    high = diff + math.sqrt(
+        max(0.0, (ua - pa) ** 2 - 2 * phi * (ua - pa) * (pb - lb) + (pb - lb) ** 2)
+    )
+    return (diff, max(-1.0, low), min(1.0, high))
+
+
 def mean_difference_interval(d: np.ndarray, z: float = Z90) -> tuple[float, float, float]:
     """Mean of paired differences with a normal-approximation interval ``mean ± z s/√n``."""
     if d.size == 0:
@@ -118,7 +169,7 @@ def effect_on(
         oa = member_values(a, name, kind, month, prefer_risk=False).values
         ob = member_values(b, name, kind, month, prefer_risk=False).values
         both = np.isfinite(oa) & np.isfinite(ob)
-        mean, low, high = mean_difference_interval(oa[both] - ob[both])
+        mean, low, high = paired_proportion_interval(oa[both], ob[both])
         extra = {"outcome_diff": mean, "outcome_diff_low": low, "outcome_diff_high": high}
     return Effect(
         indicator=name,
