@@ -399,7 +399,7 @@ def test_a_killed_worker_fails_the_run_resumably(tmp_path, run_cli, reference_ru
 # --- a real Dask cluster: a scheduler and two workers in their own processes ----------------------
 
 
-NO_UI = ("--no-dashboard",)
+NO_UI = ("--no-dashboard", "--dashboard-address", "127.0.0.1:0")
 
 
 def free_port() -> int:

@@ -225,6 +225,9 @@ class _DaskLocal:
             host="127.0.0.1",
             scheduler_port=0,
             dashboard_address=None,
+            # The scheduler always serves HTTP (health checks); keep it on a free local port
+            # rather than the default 8787, which another cluster may hold.
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
         )
         self.client = Client(self.cluster, set_as_default=False)  # type: ignore[no-untyped-call]
