@@ -186,6 +186,13 @@ def claim_intervals(claims: Sequence[Mapping[str, Any]], title: str) -> Figure:
     return fig
 
 
+def _finite(values: Sequence[float]) -> np.ndarray:
+    """Error bar lengths with missing values drawn as none."""
+    return np.asarray(
+        np.nan_to_num(np.asarray(values, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    )
+
+
 def _short(name: str, width: int = 50) -> str:
     return name if len(name) <= width else "…" + name[-(width - 1) :]
 
@@ -201,7 +208,7 @@ def sobol_bars(rows: Sequence[Mapping[str, Any]], title: str, top: int = 15) -> 
         y + 0.2,
         st,
         height=0.38,
-        xerr=[r["ST_conf"] for r in rows],
+        xerr=_finite([r["ST_conf"] for r in rows]),
         color=COLOURS[0],
         label="total order $S_T$",
         error_kw={"elinewidth": 0.8},
@@ -210,7 +217,7 @@ def sobol_bars(rows: Sequence[Mapping[str, Any]], title: str, top: int = 15) -> 
         y - 0.2,
         s1,
         height=0.38,
-        xerr=[r["S1_conf"] for r in rows],
+        xerr=_finite([r["S1_conf"] for r in rows]),
         color=COLOURS[1],
         label="first order $S_1$",
         error_kw={"elinewidth": 0.8},
@@ -234,7 +241,7 @@ def morris_bars(rows: Sequence[Mapping[str, Any]], title: str, unit: str, top: i
         y + 0.2,
         [r["mu_star"] for r in rows],
         height=0.38,
-        xerr=[r["mu_star_conf"] for r in rows],
+        xerr=_finite([r["mu_star_conf"] for r in rows]),
         color=COLOURS[0],
         label="$\\mu^*$",
         error_kw={"elinewidth": 0.8},
