@@ -62,6 +62,12 @@ def _table(path: Path, columns: Mapping[str, np.ndarray]) -> None:
     )
 
 
+_TARGETS = {
+    "holds": "the claim holds",
+    "large_effect": "the effect is largest (top quarter of members)",
+}
+
+
 def _actors(loaded: LoadedScenario) -> tuple[str, ...]:
     from posturelab.engine.blocs import landscape_actors
 
@@ -210,7 +216,9 @@ def write_claims(
             if draw and r.prim_result is not None and r.prim_box is not None:
                 files += figures.save(
                     figures.prim_box(
-                        r.prim_result, r.prim_box, f"{r.id}: where {r.drivers.get('target')}"
+                        r.prim_result,
+                        r.prim_box,
+                        f"{r.id}: where {_TARGETS.get(str(r.drivers.get('target')), 'it holds')}",
                     ),
                     stage,
                     f"prim_box_{r.id}",
