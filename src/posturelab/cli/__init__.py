@@ -19,6 +19,7 @@ from posturelab.cli import (
     explore_commands,
     run_commands,
     scenario_commands,
+    web_commands,
 )
 from posturelab.errors import InputError
 
@@ -36,7 +37,14 @@ fit_app = typer.Typer(
 )
 app.add_typer(fit_app, name="fit")
 
-COMMAND_MODULES = (scenario_commands, run_commands, alignment_arms, combat, explore_commands)
+COMMAND_MODULES = (
+    scenario_commands,
+    run_commands,
+    alignment_arms,
+    combat,
+    explore_commands,
+    web_commands,
+)
 for _module in COMMAND_MODULES:
     _module.register(app, fit_app)
 

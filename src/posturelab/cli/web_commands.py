@@ -1,0 +1,72 @@
+"""The ``serve`` command (HTTP API and dashboard) and the ``report`` command (an HTML report)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from posturelab.cli.console import out
+from posturelab.store import catalogue
+
+RunsDirOpt = Annotated[
+    Path, typer.Option("--runs-dir", help="Directory of result directories and the catalogue.")
+]
+
+
+def serve_command(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    runs_dir: RunsDirOpt = Path("runs"),
+    max_workers: Annotated[
+        int, typer.Option("--max-workers", min=1, max=64, help="Jobs computed at once.")
+    ] = 2,
+    max_queue: Annotated[
+        int, typer.Option("--max-queue", min=0, max=1000, help="Jobs that may wait.")
+    ] = 8,
+    max_members: Annotated[
+        int, typer.Option("--max-members", min=2, help="Largest ensemble a job may ask for.")
+    ] = 20_000,
+) -> None:
+    """Serve the HTTP API (/api, /docs) and the browser dashboard (/)."""
+    import uvicorn
+
+    from posturelab.web.app import WebSettings, create_app
+
+    app = create_app(
+        WebSettings(
+            runs_dir=runs_dir,
+            max_workers=max_workers,
+            max_queue=max_queue,
+            max_members=max_members,
+        )
+    )
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        out.print(f"warning: listening on {host}: the API has no authentication", markup=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def report_command(
+    run_id: Annotated[str, typer.Argument(metavar="RUN_ID", help="A catalogued run id.")],
+    runs_dir: RunsDirOpt = Path("runs"),
+    out_path: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Write a self-contained HTML report of a run or analysis (figures embedded)."""
+    from posturelab.report.html import build_report
+
+    row = catalogue.get_run(runs_dir, run_id)
+    page = build_report(row, runs_dir)
+    out_path.write_text(page, encoding="utf-8")
+    out.print(f"report: {out_path} ({len(page) // 1024} KiB)", markup=False)
+
+
+def register(app: typer.Typer, fit_app: typer.Typer) -> None:
+    """Add ``serve`` and ``report`` to ``app``."""
+    del fit_app
+    app.command("serve")(serve_command)
+    app.command("report")(report_command)

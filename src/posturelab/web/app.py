@@ -1,0 +1,397 @@
+"""The HTTP API and the dashboard's static files (FastAPI).
+
+:func:`create_app` builds the application from :class:`WebSettings`; its one piece of state is
+the :class:`~posturelab.web.jobs.JobRegistry` it creates. Every endpoint lives under ``/api``
+(the OpenAPI document is ``/openapi.json``, browsable at ``/docs``); the dashboard is ``/`` with
+its scripts and style under ``/static``, served from the package.
+
+Rules the API keeps:
+
+- a client names a built-in scenario id or sends scenario text; never a server file path; run ids
+  are looked up in the catalogue, and figure names in the run's own list of figures;
+- lever values are checked by the same rules as ``--set LEVER=VALUE``;
+- limits answer with a 4xx status and a JSON ``detail``: a body over ``max_body_bytes`` (413), an
+  ensemble over ``max_members`` (422), more jobs than the pool and its queue hold (429);
+- scenario problems answer 422 with ``problems``: file, line, column, path and message each.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, Field
+
+from posturelab import __version__
+from posturelab.engine.run import DEFAULT_SEED, RunOptions
+from posturelab.errors import InputError, ScenarioError
+from posturelab.scenario.loader import builtin_ids, load_scenario
+from posturelab.store import catalogue
+from posturelab.web import service
+from posturelab.web.jobs import Job, JobRegistry, JobRequest, QueueFullError
+
+STATIC = Path(__file__).parent / "static"
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The server's settings and limits.
+
+    Attributes
+    ----------
+    runs_dir
+        Result directories and the catalogue.
+    max_workers
+        Jobs computed at the same time.
+    max_queue
+        Jobs that may wait for a worker.
+    max_members
+        Largest ensemble a job may ask for.
+    max_body_bytes
+        Largest request body accepted.
+    """
+
+    runs_dir: Path = Path("runs")
+    max_workers: int = 2
+    max_queue: int = 8
+    max_members: int = 20_000
+    max_body_bytes: int = 1_000_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_workers", "max_members", "max_body_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_queue < 0:
+            raise ValueError(f"max_queue must be >= 0, got {self.max_queue}")
+
+
+# ----------------------------------------------------------------------------- request bodies
+LeverMap = dict[str, float | bool | str]
+
+
+class ScenarioText(BaseModel):
+    """A scenario's YAML text to validate."""
+
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(description="The scenario file's text (YAML).")
+
+
+class ScenarioRef(BaseModel):
+    """A built-in scenario id or a scenario's text (exactly one), with lever settings."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenario: str | None = Field(default=None, description="A built-in scenario id.")
+    text: str | None = Field(default=None, description="A scenario's YAML text.")
+    levers: LeverMap = Field(default_factory=dict, description="Lever overrides (setting A).")
+    variant: str | None = Field(default=None, description="A named variant of the scenario.")
+
+
+class JobBody(ScenarioRef):
+    """A job: an ensemble (``run``), a paired comparison A - B, or the scenario's claims."""
+
+    kind: Literal["run", "compare", "claims"] = "run"
+    levers_b: LeverMap = Field(default_factory=dict, description="Lever overrides of setting B.")
+    variant_b: str | None = None
+    members: int = Field(default=200, ge=2, le=10_000_000, description="Ensemble size.")
+    seed: int = Field(default=DEFAULT_SEED, ge=0, le=2**63 - 1)
+    claims: list[str] | None = Field(default=None, description="Claim ids (default: all).")
+
+
+# --------------------------------------------------------------------------------- middleware
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, by header or while reading."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, or answer 413 when its body is too large."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLargeError
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLargeError:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps({"detail": f"request body larger than {self.limit} bytes"}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLargeError(Exception):
+    """Raised while reading a body that passes the limit."""
+
+
+# ---------------------------------------------------------------------------------- the app
+def _problems(error: InputError, status: int = 422) -> JSONResponse:
+    return JSONResponse(
+        {"detail": str(error), "problems": [p.as_dict() for p in error.problems]},
+        status_code=status,
+    )
+
+
+def _job_or_404(registry: JobRegistry, job_id: str) -> Job:
+    job = registry.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r}")
+    return job
+
+
+def _finished(job: Job) -> dict[str, Any]:
+    if job.status == "failed":
+        raise HTTPException(409, f"job {job.id} failed: {job.error}")
+    if job.status != "done":
+        raise HTTPException(409, f"job {job.id} is {job.status}; poll /api/jobs/{job.id}")
+    return job.result
+
+
+def create_app(settings: WebSettings | None = None) -> FastAPI:
+    """Build the API and dashboard application.
+
+    Parameters
+    ----------
+    settings
+        Limits and the runs directory; defaults to :class:`WebSettings`.
+    """
+    cfg = settings or WebSettings()
+    registry = JobRegistry(cfg.runs_dir, cfg.max_workers, cfg.max_queue)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        registry.shutdown()
+
+    app = FastAPI(
+        title="posturelab",
+        version=__version__,
+        description="Scenarios, ensembles, comparisons and claims of posturelab over HTTP.",
+        lifespan=lifespan,
+    )
+    app.state.registry = registry
+    app.state.settings = cfg
+
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, error: InputError) -> JSONResponse:
+        return _problems(error)
+
+    # ---- scenarios
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        """Liveness, version, and the server's limits."""
+        return {
+            "status": "ok",
+            "version": __version__,
+            "limits": {
+                "max_members": cfg.max_members,
+                "max_body_bytes": cfg.max_body_bytes,
+                "max_workers": cfg.max_workers,
+                "max_queue": cfg.max_queue,
+            },
+            "active_jobs": registry.active(),
+        }
+
+    @app.get("/api/scenarios")
+    def list_scenarios() -> list[dict[str, Any]]:
+        """The built-in scenarios: id, title, period."""
+        out = []
+        for ident in builtin_ids():
+            s = load_scenario(ident).scenario
+            out.append(
+                {"id": ident, "title": s.meta.title, "start": s.meta.start, "end": s.meta.end}
+            )
+        return out
+
+    @app.get("/api/scenarios/{scenario_id}")
+    def get_scenario(scenario_id: str) -> dict[str, Any]:
+        """One built-in scenario: levers with their domains, claims, indicators, variants."""
+        if scenario_id not in builtin_ids():
+            raise HTTPException(404, f"no built-in scenario {scenario_id!r}")
+        return service.scenario_detail(load_scenario(scenario_id))
+
+    @app.get("/api/scenarios/{scenario_id}/text", response_class=Response)
+    def get_scenario_text(scenario_id: str) -> Response:
+        """A built-in scenario's YAML text (to edit and upload as a new scenario)."""
+        if scenario_id not in builtin_ids():
+            raise HTTPException(404, f"no built-in scenario {scenario_id!r}")
+        return Response(load_scenario(scenario_id).text, media_type="text/yaml; charset=utf-8")
+
+    @app.post("/api/validate")
+    def validate(body: ScenarioText) -> dict[str, Any]:
+        """Validate scenario text: ``valid``, located ``problems`` and, if valid, its detail."""
+        try:
+            loaded = service.resolve_scenario(None, body.text)
+        except ScenarioError as error:
+            return {"valid": False, "problems": service.problems_json(error), "scenario": None}
+        return {"valid": True, "problems": [], "scenario": service.scenario_detail(loaded)}
+
+    @app.post("/api/campaign")
+    def campaign(body: ScenarioRef) -> dict[str, Any]:
+        """The campaign trace of the scenario's ADM contest, with the given levers."""
+        loaded = service.resolve_scenario(body.scenario, body.text)
+        levers = service.lever_values(loaded.scenario, body.levers, body.variant)
+        return service.campaign_trace(loaded, levers)
+
+    # ---- jobs
+    @app.post("/api/jobs", status_code=202)
+    def start_job(body: JobBody) -> dict[str, Any]:
+        """Queue a run, comparison or claims job; poll ``/api/jobs/{id}`` for its progress."""
+        if body.members > cfg.max_members:
+            raise HTTPException(
+                422, f"members must be at most {cfg.max_members} on this server, got {body.members}"
+            )
+        loaded = service.resolve_scenario(body.scenario, body.text)
+        s = loaded.scenario
+        levers = service.lever_values(s, body.levers, body.variant)
+        levers_b = service.lever_values(s, body.levers_b, body.variant_b, option="levers_b")
+        if body.kind == "claims":
+            known = [c.id for c in s.claims]
+            unknown = [c for c in body.claims or [] if c not in known]
+            if not known or unknown:
+                raise HTTPException(
+                    422,
+                    f"unknown claim {unknown[0]!r} (claims: {', '.join(known)})"
+                    if unknown
+                    else "the scenario has no claims",
+                )
+        request = JobRequest(
+            body.kind,
+            loaded,
+            levers,
+            levers_b,
+            RunOptions(members=body.members, seed=body.seed),
+            body.claims,
+        )
+        try:
+            job = registry.submit(request)
+        except QueueFullError as error:
+            raise HTTPException(429, str(error)) from None
+        return job.status_dict()
+
+    @app.get("/api/jobs")
+    def list_jobs() -> list[dict[str, Any]]:
+        """The jobs this server remembers, newest first."""
+        return [j.status_dict() for j in registry.list()]
+
+    @app.get("/api/jobs/{job_id}")
+    def job_status(job_id: str) -> dict[str, Any]:
+        """A job's status and progress (members done of total)."""
+        return _job_or_404(registry, job_id).status_dict()
+
+    @app.get("/api/jobs/{job_id}/summary")
+    def job_summary(job_id: str) -> dict[str, Any]:
+        """A finished job's summary (as in its result directory's ``summary.json``)."""
+        summary: dict[str, Any] = _finished(_job_or_404(registry, job_id))["summary"]
+        return summary
+
+    @app.get("/api/jobs/{job_id}/series")
+    def job_series(job_id: str) -> dict[str, Any]:
+        """Quantiles over members per month (5%, 50%, 95%) of every series, per setting."""
+        result = _finished(_job_or_404(registry, job_id))
+        if result.get("series") is None:
+            raise HTTPException(404, f"a {_job_or_404(registry, job_id).kind} job has no series")
+        series: dict[str, Any] = result["series"]
+        return series
+
+    @app.get("/api/jobs/{job_id}/figures")
+    def job_figures(job_id: str) -> list[str]:
+        """Names of a finished job's figures."""
+        result = _finished(_job_or_404(registry, job_id))
+        return sorted(set(result["summary"].get("figures", [])) | set(result["svgs"]))
+
+    @app.get("/api/jobs/{job_id}/figures/{name}", response_class=Response)
+    def job_figure(job_id: str, name: str) -> Response:
+        """One figure of a finished job (SVG or PNG)."""
+        result = _finished(_job_or_404(registry, job_id))
+        if name in result["svgs"]:
+            return Response(result["svgs"][name], media_type="image/svg+xml")
+        return _figure_file(cfg.runs_dir, str(result["run_id"]), name)
+
+    # ---- catalogue
+    @app.get("/api/runs")
+    def list_runs(kind: str | None = None, scenario: str | None = None) -> list[dict[str, Any]]:
+        """The catalogue of finished runs and analyses, newest first."""
+        rows = catalogue.list_runs(cfg.runs_dir, kind=kind, scenario=scenario)
+        return [{k: v for k, v in r.items() if k != "path"} for r in rows]
+
+    @app.get("/api/runs/{run_id}")
+    def get_run(run_id: str) -> dict[str, Any]:
+        """One catalogued run: its row, manifest and summary."""
+        row = _catalogued(cfg.runs_dir, run_id)
+        return {k: v for k, v in row.items() if k != "path"}
+
+    @app.get("/api/runs/{run_id}/figures/{name}", response_class=Response)
+    def run_figure(run_id: str, name: str) -> Response:
+        """One figure of a catalogued run, by a name its summary lists."""
+        return _figure_file(cfg.runs_dir, run_id, name)
+
+    @app.get("/api/runs/{run_id}/report", response_class=HTMLResponse)
+    def run_report(run_id: str) -> HTMLResponse:
+        """The self-contained HTML report of a catalogued run."""
+        from posturelab.report.html import build_report
+
+        row = _catalogued(cfg.runs_dir, run_id)
+        return HTMLResponse(build_report(row, cfg.runs_dir))
+
+    # ---- dashboard
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse((STATIC / "index.html").read_text(encoding="utf-8"))
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
+    return app
+
+
+def _catalogued(runs_dir: Path, run_id: str) -> dict[str, Any]:
+    """A run's catalogue row, looked up by its exact id."""
+    if not any(r["id"] == run_id for r in catalogue.list_runs(runs_dir)):
+        raise HTTPException(404, f"no run {run_id!r} in the catalogue")
+    row: dict[str, Any] = catalogue.get_run(runs_dir, run_id)
+    return row
+
+
+def _figure_file(runs_dir: Path, run_id: str, name: str) -> FileResponse:
+    row = _catalogued(runs_dir, run_id)
+    names = (row.get("summary") or {}).get("figures") or []
+    if name not in names:
+        raise HTTPException(404, f"run {run_id!r} has no figure {name!r} (figures: {names})")
+    media = "image/svg+xml" if name.endswith(".svg") else "image/png"
+    return FileResponse(Path(row["path"]) / name, media_type=media)

@@ -1,0 +1,208 @@
+"""Jobs of the HTTP API: runs, comparisons and claim evaluations in a bounded worker pool.
+
+A :class:`JobRegistry` is created by the application factory and owns a
+:class:`~concurrent.futures.ThreadPoolExecutor` of ``max_workers`` threads. A job is accepted only
+while fewer than ``max_workers + max_queue`` jobs are queued or running (:class:`QueueFullError`
+otherwise). Each job writes its result directory under the server's runs directory exactly as
+the command line does, and registers it in the catalogue; its summary, series quantiles and
+figure names stay in memory for the client to fetch. Finished jobs beyond ``keep`` are forgotten
+oldest first (their result directories stay in the catalogue).
+
+Matplotlib's pyplot state is shared by the whole process, so figures are drawn under one lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from posturelab.engine.run import RunOptions
+from posturelab.errors import InputError
+from posturelab.scenario.loader import LoadedScenario
+from posturelab.scenario.schema import LeverValue
+
+JobKind = Literal["run", "compare", "claims"]
+JobStatus = Literal["queued", "running", "done", "failed"]
+
+
+class QueueFullError(Exception):
+    """The server already holds as many queued and running jobs as it accepts."""
+
+
+@dataclass
+class Job:
+    """One job's request and state.
+
+    Attributes
+    ----------
+    id
+        A random hexadecimal id.
+    kind
+        ``run``, ``compare`` or ``claims``.
+    status
+        ``queued``, ``running``, ``done`` or ``failed``.
+    done, total
+        Progress in members (a comparison counts both settings; claims count their claims).
+    result
+        On success: ``summary``, ``series`` (for runs and comparisons), ``figures`` and ``run_id``.
+    """
+
+    id: str
+    kind: JobKind
+    scenario: str
+    members: int
+    total: int
+    status: JobStatus = "queued"
+    done: int = 0
+    error: str | None = None
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def status_dict(self) -> dict[str, Any]:
+        """The job's state as a JSON-ready mapping (without its result)."""
+        elapsed = None
+        if self.started is not None:
+            elapsed = round((self.finished or time.time()) - self.started, 3)
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "scenario": self.scenario,
+            "members": self.members,
+            "status": self.status,
+            "progress": {"done": self.done, "total": self.total},
+            "error": self.error,
+            "problems": self.problems,
+            "elapsed_s": elapsed,
+            "run_id": self.result.get("run_id"),
+        }
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A validated job request: the scenario, lever settings and ensemble options."""
+
+    kind: JobKind
+    loaded: LoadedScenario
+    levers: dict[str, LeverValue]
+    levers_b: dict[str, LeverValue]
+    options: RunOptions
+    claims: list[str] | None = None
+
+
+class JobRegistry:
+    """The server's jobs and the worker pool that runs them.
+
+    Parameters
+    ----------
+    runs_dir
+        Where result directories and the catalogue live.
+    max_workers
+        Jobs computed at the same time.
+    max_queue
+        Jobs allowed to wait beyond those running.
+    keep
+        Finished jobs remembered.
+    """
+
+    def __init__(self, runs_dir: Path, max_workers: int, max_queue: int, keep: int = 64) -> None:
+        self.runs_dir = runs_dir
+        self.max_workers = max_workers
+        self.max_queue = max_queue
+        self.keep = keep
+        self.draw_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._jobs: dict[str, Job] = {}
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="posturelab")
+
+    def active(self) -> int:
+        """Jobs queued or running."""
+        with self._lock:
+            return sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
+
+    def submit(self, request: JobRequest) -> Job:
+        """Queue a job.
+
+        Raises
+        ------
+        QueueFullError
+            When ``max_workers + max_queue`` jobs are already queued or running.
+        """
+        total = request.options.members
+        if request.kind == "compare":
+            total *= 2
+        elif request.kind == "claims":
+            total = len(request.claims or request.loaded.scenario.claims)
+        job = Job(
+            uuid.uuid4().hex,
+            request.kind,
+            request.loaded.scenario.meta.id,
+            request.options.members,
+            max(total, 1),
+        )
+        with self._lock:
+            busy = sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))
+            if busy >= self.max_workers + self.max_queue:
+                raise QueueFullError(
+                    f"{busy} jobs are queued or running; the server accepts at most "
+                    f"{self.max_workers + self.max_queue} (try again when one has finished)"
+                )
+            self._jobs[job.id] = job
+            self._forget_old()
+        self._pool.submit(self._execute, job, request)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        """The job with this id, or ``None``."""
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def list(self) -> list[Job]:
+        """Every remembered job, newest first."""
+        with self._lock:
+            return sorted(self._jobs.values(), key=lambda j: -j.created)
+
+    def shutdown(self) -> None:
+        """Stop accepting work, drop queued jobs and wait for the running ones."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.status in ("done", "failed")]
+        finished.sort(key=lambda j: j.created)
+        for job in finished[: max(0, len(finished) - self.keep)]:
+            del self._jobs[job.id]
+
+    def _advance(self, job: Job) -> Callable[[int], None]:
+        def advance(k: int) -> None:
+            job.done = min(job.total, job.done + k)
+
+        return advance
+
+    def _execute(self, job: Job, request: JobRequest) -> None:
+        from posturelab.web import compute
+
+        job.status = "running"
+        job.started = time.time()
+        try:
+            job.result = compute.run_job(request, self.runs_dir, self._advance(job), self.draw_lock)
+            job.done = job.total
+            job.status = "done"
+        except InputError as error:
+            job.error = str(error)
+            job.problems = [p.as_dict() for p in error.problems]
+            job.status = "failed"
+        except Exception as error:  # a job's failure is reported to its client, not raised
+            job.error = f"{type(error).__name__}: {error}"
+            job.problems = [{"traceback": traceback.format_exc(limit=5)}]
+            job.status = "failed"
+        finally:
+            job.finished = time.time()
