@@ -10,9 +10,11 @@ Rules the API keeps:
 - a client names a built-in scenario id or sends scenario text; never a server file path; run ids
   are looked up in the catalogue, and figure names in the run's own list of figures;
 - lever values are checked by the same rules as ``--set LEVER=VALUE``;
-- limits answer with a 4xx status and a JSON ``detail``: a body over ``max_body_bytes`` (413), an
-  ensemble over ``max_members`` (422), more jobs than the pool and its queue hold (429);
-- scenario problems answer 422 with ``problems``: file, line, column, path and message each.
+- every error answers with a JSON :class:`ErrorBody` (``detail`` and ``problems``);
+- limits answer with a 4xx status: a body over ``max_body_bytes`` (413), an ensemble over
+  ``max_members`` (400), more jobs than the pool and its queue hold (429);
+- scenario and lever problems answer 400 with ``problems``: file, line, column, path and
+  message each; a body that does not match its schema answers 422 in the same form.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
@@ -110,6 +113,33 @@ class JobBody(ScenarioRef):
     claims: list[str] | None = Field(default=None, description="Claim ids (default: all).")
 
 
+class ProblemBody(BaseModel):
+    """One located problem: file, line, column, field path and message."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: a message, and the located problems where there are any."""
+
+    detail: str
+    problems: list[ProblemBody] = Field(default_factory=list)
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A scenario, lever or claim problem (located)."},
+    404: {"model": ErrorBody, "description": "No such scenario, job, run or figure."},
+    409: {"model": ErrorBody, "description": "The job has not finished, or failed."},
+    413: {"model": ErrorBody, "description": "The request body is over the limit."},
+    422: {"model": ErrorBody, "description": "The request does not match its schema."},
+    429: {"model": ErrorBody, "description": "Too many jobs queued or running."},
+}
+
+
 # --------------------------------------------------------------------------------- middleware
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413, by header or while reading."""
@@ -161,7 +191,7 @@ class _TooLargeError(Exception):
 
 
 # ---------------------------------------------------------------------------------- the app
-def _problems(error: InputError, status: int = 422) -> JSONResponse:
+def _problems(error: InputError, status: int = 400) -> JSONResponse:
     return JSONResponse(
         {"detail": str(error), "problems": [p.as_dict() for p in error.problems]},
         status_code=status,
@@ -204,6 +234,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         version=__version__,
         description="Scenarios, ensembles, comparisons and claims of posturelab over HTTP.",
         lifespan=lifespan,
+        responses=ERRORS,
     )
     app.state.registry = registry
     app.state.settings = cfg
@@ -211,6 +242,21 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
         return _problems(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def schema_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "file": "<request>",
+                "line": None,
+                "column": None,
+                "path": ".".join(str(part) for part in e.get("loc", ())),
+                "message": str(e.get("msg", "")),
+            }
+            for e in error.errors()
+        ]
+        shown = "; ".join(f"{p['path']}: {p['message']}" for p in problems)
+        return JSONResponse({"detail": shown, "problems": problems}, status_code=422)
 
     # ---- scenarios
     @app.get("/api/health")
@@ -275,7 +321,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         """Queue a run, comparison or claims job; poll ``/api/jobs/{id}`` for its progress."""
         if body.members > cfg.max_members:
             raise HTTPException(
-                422, f"members must be at most {cfg.max_members} on this server, got {body.members}"
+                400, f"members must be at most {cfg.max_members} on this server, got {body.members}"
             )
         loaded = service.resolve_scenario(body.scenario, body.text)
         s = loaded.scenario
@@ -286,7 +332,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             unknown = [c for c in body.claims or [] if c not in known]
             if not known or unknown:
                 raise HTTPException(
-                    422,
+                    400,
                     f"unknown claim {unknown[0]!r} (claims: {', '.join(known)})"
                     if unknown
                     else "the scenario has no claims",
