@@ -216,6 +216,35 @@ def test_same_numbers_on_every_runner_whatever_the_chunk_size(korea):
         xr.testing.assert_identical(reference, ensemble(korea, 60, 16, dask_local.executor))
 
 
+def test_chunk_designs_give_repeated_members_their_own_rows(korea):
+    model = compile_scenario(korea, resolve_levers(korea, {}))
+    k = len(model.uncertain)
+    rng = np.random.default_rng(0)
+    plan = {0: np.array([0, 0, 1], dtype=np.int64), 1: np.array([1, 2], dtype=np.int64)}
+    rows = {0: rng.random((3, k)), 1: rng.random((2, k))}
+    options = RunOptions(members=3, seed=4)
+    outputs = {}
+    for executor in (None, SequentialExecutor()):
+        got = {}
+        compute_chunks(
+            model,
+            options,
+            plan,
+            lambda done, got=got: got.__setitem__(done.index, done.output),
+            executor=executor,
+            chunk_designs=rows,
+        )
+        outputs[executor is None] = got
+    for index in plan:
+        for name, values in outputs[True][index].params.items():
+            np.testing.assert_array_equal(values, outputs[False][index].params[name])
+    name = model.uncertain[0]
+    first = outputs[True][0].params[name]
+    assert first[0] != first[1]  # the same member, two design points
+    with pytest.raises(ValueError, match="not both"):
+        compute_chunks(model, options, plan, print, design=rng.random((3, k)), chunk_designs=rows)
+
+
 def test_failing_chunks_are_retried_and_recorded(korea, monkeypatch):
     model = compile_scenario(korea, resolve_levers(korea, {}))
     options = RunOptions(members=30, seed=2, chunk_size=10)
@@ -250,6 +279,27 @@ def test_failing_chunks_are_retried_and_recorded(korea, monkeypatch):
     with pytest.raises(ChunkError, match=r"chunk 1 \(members 10..19\) failed 2 times"):
         compute_chunks(model, options, plan, done.append, max_attempts=2)
     assert sorted(d.index for d in done) == [0, 2]  # the others were still finished
+
+
+def test_each_chunk_is_handed_over_before_the_next_is_computed(korea, monkeypatch):
+    """With an in-process executor a chunk is saved before the next one starts."""
+    model = compile_scenario(korea, resolve_levers(korea, {}))
+    events = []
+    real = engine_run.simulate_chunk
+
+    def logged(model, seed, members, *args):
+        events.append(("compute", int(members[0])))
+        return real(model, seed, members, *args)
+
+    monkeypatch.setattr(engine_run, "simulate_chunk", logged)
+    plan = dict(enumerate(engine_run.chunks(12, 4)))
+    options = RunOptions(members=12, seed=1, chunk_size=4)
+
+    def save(done):
+        events.append(("save", int(done.output.members[0])))
+
+    compute_chunks(model, options, plan, save, executor=SequentialExecutor())
+    assert events == [(kind, lo) for lo in (0, 4, 8) for kind in ("compute", "save")]
 
 
 def test_a_chunk_that_keeps_failing_ends_the_run_resumably(tmp_path, run_cli, monkeypatch):
@@ -287,6 +337,31 @@ def test_a_chunk_that_keeps_failing_ends_the_run_resumably(tmp_path, run_cli, mo
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete" and len(manifest["failures"]) == 3
     assert not (out / "chunks").exists()
+
+
+def test_a_failing_pilot_chunk_is_retried_recorded_and_resumable(tmp_path, run_cli, monkeypatch):
+    real = engine_run.simulate_chunk
+
+    def broken(model, seed, members, *args):
+        if members[0] == 0:
+            raise MemoryError("no room for the pilot")
+        return real(model, seed, members, *args)
+
+    monkeypatch.setattr(engine_run, "simulate_chunk", broken)
+    out = tmp_path / "p"
+    args = ("--members", "30", "--seed", "6", "--runner", "sequential")
+    result = run_cli("run", *args, "--out", str(out))  # chunks sized from the pilot
+    assert result.code == 1
+    assert "chunk 0 (members 0..29) failed 3 times: MemoryError" in result.err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["chunk_plan"] is None
+    assert [f["attempt"] for f in manifest["failures"]] == [1, 2, 3]
+
+    monkeypatch.setattr(engine_run, "simulate_chunk", real)
+    assert run_cli("resume", "p", "--runs-dir", str(tmp_path)).code == 0
+    clean = tmp_path / "clean"
+    assert run_cli("run", *args, "--out", str(clean)).code == 0
+    assert_same_run(out, clean)
 
 
 def test_resume_refuses_unknown_complete_and_live_runs(tmp_path, run_cli):

@@ -15,9 +15,10 @@ executors themselves; :mod:`posturelab.runners` builds them.
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +36,8 @@ DEFAULT_SEED = 20250531
 DEFAULT_CHUNK = 2000
 DEFAULT_ATTEMPTS = 3
 """How many times a chunk is tried before the run gives up on it (the first try included)."""
+_POLL_S = 0.5
+"""Longest uninterrupted wait for a finished chunk (keeps Ctrl-C responsive)."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ def compute_chunks(
     *,
     executor: Executor | None = None,
     design: NDArray[np.float64] | None = None,
+    chunk_designs: Mapping[int, NDArray[np.float64]] | None = None,
     on_failure: Callable[[ChunkFailure], None] | None = None,
     max_attempts: int = DEFAULT_ATTEMPTS,
 ) -> None:
@@ -199,6 +203,10 @@ def compute_chunks(
         Where to run the chunks; ``None`` runs them one after another in this process.
     design
         Optional explicit design for the whole ensemble, shape (members, K).
+    chunk_designs
+        Optional explicit design rows for each chunk of ``plan`` (shape (chunk size, K)), for
+        plans whose member indices repeat (sensitivity designs that give every point of a group
+        the same member, hence the same random draws); exclusive with ``design``.
     on_failure
         Called in this thread with every failed attempt (including the final one).
     max_attempts
@@ -214,6 +222,8 @@ def compute_chunks(
         raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
     if design is not None and design.shape[0] != options.members:
         raise ValueError(f"design must have {options.members} rows, got {design.shape[0]}")
+    if design is not None and chunk_designs is not None:
+        raise ValueError("give design or chunk_designs, not both")
     attempts = dict.fromkeys(plan, 0)
     given_up: list[ChunkFailure] = []
 
@@ -223,7 +233,10 @@ def compute_chunks(
         CompiledScenario, int, int, Sampler, int, NDArray[np.int64], NDArray[np.float64] | None
     ]:
         members = plan[index]
-        rows = None if design is None else design[members]
+        if chunk_designs is not None:
+            rows: NDArray[np.float64] | None = chunk_designs[index]
+        else:
+            rows = None if design is None else design[members]
         return (model, options.seed, options.members, options.sampler, index, members, rows)
 
     def failed(index: int, error: BaseException, *, retry: bool) -> bool:
@@ -251,27 +264,37 @@ def compute_chunks(
                 break
     else:
         pending: dict[Future[ChunkDone], int] = {}
+        finished: queue.SimpleQueue[Future[ChunkDone]] = queue.SimpleQueue()
 
         def submit(index: int) -> None:
             try:
-                pending[executor.submit(simulate_task, *args(index))] = index
+                future = executor.submit(simulate_task, *args(index))
             except Exception as error:  # a broken or closed executor takes no more work
                 failed(index, error, retry=False)
+                return
+            pending[future] = index
+            future.add_done_callback(finished.put)  # runs now if the future is already done
+
+        def handle(future: Future[ChunkDone]) -> None:
+            index = pending.pop(future)
+            try:
+                done = future.result()
+            except Exception as error:
+                if failed(index, error, retry=True):
+                    submit(index)
+            else:
+                on_chunk(done)
 
         try:
             for index in plan:
                 submit(index)
+                while not finished.empty():  # an in-process executor finishes at submission
+                    handle(finished.get_nowait())
             while pending:
-                finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for future in finished:
-                    index = pending.pop(future)
-                    try:
-                        done = future.result()
-                    except Exception as error:
-                        if failed(index, error, retry=True):
-                            submit(index)
-                    else:
-                        on_chunk(done)
+                try:
+                    handle(finished.get(timeout=_POLL_S))
+                except queue.Empty:
+                    continue
         except BaseException:
             for future in pending:
                 future.cancel()

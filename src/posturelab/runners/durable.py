@@ -37,7 +37,6 @@ from posturelab.engine.run import (
     RunOptions,
     assemble,
     compute_chunks,
-    simulate_task,
 )
 from posturelab.errors import InputError, PosturelabError
 from posturelab.runners.executors import OpenRunner
@@ -319,53 +318,6 @@ def _drive(
         if progress is not None:
             progress(done.output.members.size)
 
-    if manifest.get("chunk_plan") is None:
-        if manifest["chunking"]["rule"] == "auto":
-            first = pilot_size(total)
-            rows = None if design is None else design[:first]
-            pilot = simulate_task(
-                model, options.seed, total, options.sampler, 0, np.arange(first), rows
-            )
-            save(pilot)
-            per_member = pilot.compute_s / first
-            remaining = total - first
-            in_process = not worth_parallel(per_member, remaining)
-            if not remaining:
-                size = first
-            elif in_process:
-                size = remaining
-            else:
-                size = chunk_size_for(per_member, remaining, runner.workers)
-            manifest["chunking"].update(
-                {
-                    "pilot_members": first,
-                    "pilot_s": round(pilot.compute_s, 4),
-                    "seconds_per_member": per_member,
-                    "target_task_s": TARGET_TASK_S,
-                    "workers": runner.workers,
-                    "in_process": in_process,
-                }
-            )
-        else:
-            first = size = options.chunk_size
-        bounds = chunk_bounds(total, first, size)
-        manifest["chunk_size"] = size
-        manifest["chunk_plan"] = {"first": first, "size": size, "chunks": len(bounds)}
-        store.atomic_write_json(manifest_path, manifest)
-        options = RunOptions(total, options.seed, options.sampler, size)
-
-    plan_spec = manifest["chunk_plan"]
-    bounds = chunk_bounds(total, int(plan_spec["first"]), int(plan_spec["size"]))
-    on_disk = store.finished_chunks(run_dir)
-    reused = (on_disk & set(range(len(bounds)))) - computed
-    if progress is not None and reused:
-        progress(sum(hi - lo for i, (lo, hi) in enumerate(bounds) if i in reused))
-    plan = {
-        i: np.arange(lo, hi, dtype=np.int64)
-        for i, (lo, hi) in enumerate(bounds)
-        if i not in on_disk
-    }
-
     def failed(failure: ChunkFailure) -> None:
         manifest["failures"].append({**failure.as_dict(), "at": rundir.now_utc()})
         store.atomic_write_json(manifest_path, manifest)
@@ -379,7 +331,69 @@ def _drive(
         )
         store.atomic_write_json(manifest_path, manifest)
 
+    def plan_chunks() -> None:
+        """Size the chunks (timing a pilot chunk under the auto rule) and record the plan."""
+        nonlocal in_process, options
+        if manifest["chunking"]["rule"] == "auto":
+            first = pilot_size(total)
+            pilot: list[ChunkDone] = []
+
+            def keep(done: ChunkDone) -> None:
+                pilot.append(done)
+                save(done)
+
+            compute_chunks(
+                model,
+                options,
+                {0: np.arange(first, dtype=np.int64)},
+                keep,
+                design=design,
+                on_failure=failed,
+                max_attempts=max_attempts,
+            )
+            per_member = pilot[0].compute_s / first
+            remaining = total - first
+            in_process = not worth_parallel(per_member, remaining)
+            if not remaining:
+                size = first
+            elif in_process:
+                size = remaining
+            else:
+                size = chunk_size_for(per_member, remaining, runner.workers)
+            manifest["chunking"].update(
+                {
+                    "pilot_members": first,
+                    "pilot_s": round(pilot[0].compute_s, 4),
+                    "seconds_per_member": per_member,
+                    "target_task_s": TARGET_TASK_S,
+                    "workers": runner.workers,
+                    "in_process": in_process,
+                }
+            )
+        else:
+            first = size = options.chunk_size
+        count = len(chunk_bounds(total, first, size))
+        manifest["chunk_size"] = size
+        manifest["chunk_plan"] = {"first": first, "size": size, "chunks": count}
+        store.atomic_write_json(manifest_path, manifest)
+        options = RunOptions(total, options.seed, options.sampler, size)
+
+    bounds: list[tuple[int, int]] = []
+    reused: set[int] = set()
     try:
+        if manifest.get("chunk_plan") is None:
+            plan_chunks()
+        plan_spec = manifest["chunk_plan"]
+        bounds = chunk_bounds(total, int(plan_spec["first"]), int(plan_spec["size"]))
+        on_disk = store.finished_chunks(run_dir)
+        reused = (on_disk & set(range(len(bounds)))) - computed
+        if progress is not None and reused:
+            progress(sum(hi - lo for i, (lo, hi) in enumerate(bounds) if i in reused))
+        plan = {
+            i: np.arange(lo, hi, dtype=np.int64)
+            for i, (lo, hi) in enumerate(bounds)
+            if i not in on_disk
+        }
         compute_chunks(
             model,
             options,
@@ -391,8 +405,9 @@ def _drive(
             max_attempts=max_attempts,
         )
     except ChunkError as error:
+        of = f" of {len(bounds)}" if bounds else ""
         message = (
-            f"{len(error.failures)} of {len(bounds)} chunks failed after {max_attempts} "
+            f"{len(error.failures)}{of} chunks failed after {max_attempts} "
             f"attempts ({error}); the other chunks are saved in {run_dir}. "
             f"Fix the cause, then run: {resume_command(run_dir)}"
         )

@@ -135,9 +135,18 @@ class SequentialExecutor(Executor):
             self._shutdown = True
 
 
-def ignore_interrupts() -> None:
-    """Worker initialiser: leave Ctrl-C to the parent, which stops the run in order."""
+def init_worker(threads: int) -> None:
+    """Worker initialiser: leave Ctrl-C to the parent, and share the cores among the workers.
+
+    Each worker's BLAS and OpenMP pools are limited to ``threads`` threads (the cores divided by
+    the workers), as Dask does for its workers: without it every worker starts one BLAS thread
+    per core, and on a busy machine the spinning threads of one worker steal the cores of the
+    others.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:
@@ -145,7 +154,8 @@ def local_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=ignore_interrupts,
+        initializer=init_worker,
+        initargs=(max(1, available_cores() // workers),),
     )
 
 
