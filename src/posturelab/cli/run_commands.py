@@ -97,7 +97,7 @@ def run_command(
 ) -> None:
     """Run a Monte Carlo ensemble of a scenario and write its run directory.
 
-    Chunks are saved as they finish; an interrupted run is finished with ``posturelab resume``.
+    Chunks are saved as they finish; posturelab resume finishes an interrupted run.
     """
     if sampler not in SAMPLERS:
         raise InputError.single(
@@ -147,9 +147,7 @@ def run_command(
 
 
 def resume_run_command(
-    run_id: Annotated[
-        str, typer.Argument(metavar="RUN_ID", help="The run's id (its directory name) or path.")
-    ],
+    run_id: Annotated[str, typer.Argument(help="The run's id (its directory name) or path.")],
     runs_dir: Annotated[
         Path, typer.Option("--runs-dir", help="Folder holding the run directories.")
     ] = Path("runs"),
@@ -160,8 +158,7 @@ def resume_run_command(
 ) -> None:
     """Finish an interrupted or failed run, computing only its missing chunks.
 
-    The result is the same, bit for bit, as an uninterrupted run; the runner may differ from
-    the one the run started on.
+    Same numbers, bit for bit, as an uninterrupted run, on any runner.
     """
     spec = RunnerSpec(runner, workers, scheduler)
     run_dir = find_run(run_id, runs_dir)
