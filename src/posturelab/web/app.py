@@ -29,8 +29,10 @@ from typing import Any, Literal
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from posturelab import __version__
 from posturelab.engine.run import DEFAULT_SEED, RunOptions
@@ -130,13 +132,22 @@ class ErrorBody(BaseModel):
     problems: list[ProblemBody] = Field(default_factory=list)
 
 
+_ERROR_TEXTS = {
+    400: "A scenario, lever or claim problem (located).",
+    404: "No such scenario, job, run or figure.",
+    409: "The job has not finished, or failed.",
+    413: "The request body is over the limit.",
+    422: "The request does not match its schema.",
+    429: "Too many jobs queued or running.",
+}
+# Errors are JSON even where the success is HTML, SVG or YAML.
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "A scenario, lever or claim problem (located)."},
-    404: {"model": ErrorBody, "description": "No such scenario, job, run or figure."},
-    409: {"model": ErrorBody, "description": "The job has not finished, or failed."},
-    413: {"model": ErrorBody, "description": "The request body is over the limit."},
-    422: {"model": ErrorBody, "description": "The request does not match its schema."},
-    429: {"model": ErrorBody, "description": "Too many jobs queued or running."},
+    status: {
+        "model": ErrorBody,
+        "description": text,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for status, text in _ERROR_TEXTS.items()
 }
 
 
@@ -242,6 +253,20 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
         return _problems(error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        headers = error.headers
+        if error.status_code == 405:
+            # Starlette names the methods of one route only; name those of every route here.
+            methods: set[str] = set()
+            for route in app.routes:
+                if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
+                    methods |= route.methods
+            headers = {"Allow": ", ".join(sorted(methods))}
+        return JSONResponse(
+            {"detail": error.detail}, status_code=error.status_code, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def schema_error(request: Request, error: RequestValidationError) -> JSONResponse:
