@@ -262,7 +262,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             methods: set[str] = set()
             for route in app.routes:
                 if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
-                    methods |= route.methods
+                    methods |= route.methods or set()
             headers = {"Allow": ", ".join(sorted(methods))}
         return JSONResponse(
             {"detail": error.detail}, status_code=error.status_code, headers=headers
