@@ -62,7 +62,7 @@ function extent(arrays) {
 function lineChart(spec) {
   const W = spec.width || 430;
   const H = spec.height || 250;
-  const m = { l: 52, r: 10, t: 26, b: 40 };
+  const m = { l: 64, r: 10, t: 26, b: 40 };
   const svg = svgEl("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: "chart" });
   if (spec.className) svg.classList.add(spec.className);
   svgText(svg, m.l, 16, spec.title, { class: "title" });

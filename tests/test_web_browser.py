@@ -1,0 +1,212 @@
+"""The dashboard in a real headless Chromium (Debian's ``chromium``), driven by Playwright.
+
+``posturelab serve`` runs in a subprocess on a free loopback port with a temporary runs
+directory; the browser loads the dashboard, changes levers, runs small ensembles, and checks
+that the fan charts, the claims table, the comparison, the campaign trace and the editor's
+located problems appear. Screenshots go to ``docs/img/``. Playwright never downloads a browser
+here: it launches ``/usr/bin/chromium``. Without Chromium the tests are skipped locally and fail
+in CI (where ``CI`` is set and ``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = os.environ.get("POSTURELAB_CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+TIMEOUT_MS = 60_000
+
+if not (Path(CHROMIUM).exists() or shutil.which("chromium")) and not os.environ.get("CI"):
+    pytest.skip("chromium is not installed (and CI is not set)", allow_module_level=True)
+
+if os.environ.get("CI"):
+    import playwright.sync_api as sync_api
+else:
+    sync_api = pytest.importorskip("playwright.sync_api")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    runs = tmp_path_factory.mktemp("browser-runs")
+    command = [
+        sys.executable,
+        "-c",
+        "from posturelab.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        "--runs-dir",
+        str(runs),
+        "--max-workers",
+        "2",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("posturelab serve did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_api.sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1300, "height": 900},
+        )
+        try:
+            tab = context.new_page()
+            errors: list[str] = []
+            tab.on("pageerror", lambda e: errors.append(str(e)))
+            tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            tab.goto(server)
+            tab.wait_for_selector("#levers-a .control", timeout=TIMEOUT_MS)
+            yield tab
+            assert errors == []
+        finally:
+            context.close()
+
+
+def _set_number(page: Any, panel: str, lever: str, value: str) -> None:
+    box = page.locator(f"#{panel} [data-lever={lever}] input[type=number]")
+    box.fill(value)
+    box.dispatch_event("input")
+
+
+def _paste(page: Any, text: str) -> None:
+    """Replace the editor's text at once (typing a whole scenario key by key is slow)."""
+    page.eval_on_selector(
+        "#editor", "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", text
+    )
+
+
+def test_controls_follow_the_lever_definitions(page: Any) -> None:
+    kinds = page.eval_on_selector_all(
+        "#levers-a .control", "els => els.map(e => [e.dataset.lever, e.dataset.kind])"
+    )
+    assert ["relocation_troops", "number"] in kinds
+    assert (
+        page.locator("#levers-a [data-lever=relocation_troops] input[type=range]").get_attribute(
+            "max"
+        )
+        == "28500"
+    )
+    assert page.locator("#levers-a [data-lever=one_theatre] input[type=checkbox]").count() == 1
+    assert page.locator("#levers-a [data-lever=relocation_date] input[type=month]").count() == 1
+    never = page.locator("#levers-a [data-lever=opcon_transfer_date] input.never")
+    assert never.is_checked()
+
+
+def test_run_claims_and_campaign(page: Any) -> None:
+    _set_number(page, "levers-a", "relocation_troops", "4500")
+    page.check("#levers-a [data-lever=one_theatre] input[type=checkbox]")
+    page.fill("#members", "50")
+    page.click("#run")
+    page.wait_for_selector("svg.fan", timeout=TIMEOUT_MS)
+    assert page.locator("svg.fan").count() >= 2
+    assert page.locator("svg.fan path.band").count() >= 1
+    assert page.locator("#summary-table tr").count() > 5
+    assert "4500" in page.inner_text("#status-text") or "done" in page.inner_text("#status-text")
+    page.wait_for_selector("#bloc-out img", timeout=TIMEOUT_MS)
+
+    page.click("#claims")
+    page.wait_for_selector("#claims-table tr:nth-child(3)", timeout=TIMEOUT_MS)
+    rows = page.locator("#claims-table tr").count() - 1
+    assert rows == 7
+    assert page.locator("#claims-table svg.interval line").count() >= rows
+    page.click("#campaign")
+    page.wait_for_selector("#campaign-charts svg", timeout=TIMEOUT_MS)
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMG / "dashboard.png"), full_page=True)
+
+
+def test_compare_side_by_side(page: Any) -> None:
+    page.check("#compare-mode")
+    assert page.is_visible("#setting-b")
+    _set_number(page, "levers-a", "relocation_troops", "10000")
+    _set_number(page, "levers-b", "relocation_troops", "0")
+    page.fill("#members", "40")
+    page.click("#compare")
+    page.wait_for_selector("#effects-table", timeout=TIMEOUT_MS)
+    page.wait_for_selector("#charts .pair svg.fan", timeout=TIMEOUT_MS)
+    assert page.locator("#charts .pair").first.locator("svg.fan").count() == 2
+    assert "relocation_troops: 10000 vs 0" in page.inner_text("#summary")
+    page.screenshot(path=str(IMG / "dashboard-compare.png"), full_page=False)
+    page.locator("#charts").screenshot(path=str(IMG / "dashboard-compare-charts.png"))
+    page.uncheck("#compare-mode")
+
+
+def test_editor_shows_located_problems(page: Any) -> None:
+    page.click("#toggle-editor")
+    page.wait_for_function("() => document.getElementById('editor').value.length > 100")
+    text = page.input_value("#editor")
+    broken = text.replace("kind: number", "kind: numbr", 1)
+    line = 1 + text[: text.index("kind: number")].count("\n")
+    _paste(page, broken)
+    page.click("#validate")
+    page.wait_for_selector("#problems li", timeout=TIMEOUT_MS)
+    first = page.inner_text("#problems li >> nth=0")
+    assert first.startswith(f"<upload>:{line}:")
+    assert page.locator("#gutter .bad").first.inner_text() == str(line)
+    assert page.is_disabled("#use-text")
+    page.locator("#problems li").first.click()
+    page.screenshot(path=str(IMG / "dashboard-editor.png"), full_page=False)
+
+    _paste(page, text.replace("title:", "title: Edited -", 1))
+    page.click("#validate")
+    page.wait_for_function("() => !document.getElementById('use-text').disabled")
+    page.click("#use-text")
+    assert page.inner_text("#scenario-title").startswith("Edited -")
+    page.fill("#members", "30")
+    page.click("#run")
+    page.wait_for_selector("svg.fan", timeout=TIMEOUT_MS)
