@@ -1,7 +1,8 @@
 """The HTTP API and the dashboard's static files (FastAPI).
 
-:func:`create_app` builds the application from :class:`WebSettings`; its one piece of state is
-the :class:`~posturelab.web.jobs.JobRegistry` it creates. Every endpoint lives under ``/api``
+:func:`create_app` builds the application from :class:`WebSettings`; its state is the
+:class:`~posturelab.web.jobs.JobRegistry` it creates and a cache of the built-in scenarios it has
+validated (package data, so they cannot change while it runs). Every endpoint lives under ``/api``
 (the OpenAPI document is ``/openapi.json``, browsable at ``/docs``); the dashboard is ``/`` with
 its scripts and style under ``/static``, served from the package.
 
@@ -37,7 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from posturelab import __version__
 from posturelab.engine.run import DEFAULT_SEED, RunOptions
 from posturelab.errors import InputError, ScenarioError
-from posturelab.scenario.loader import builtin_ids, load_scenario
+from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario
 from posturelab.store import catalogue
 from posturelab.web import service
 from posturelab.web.jobs import Job, JobRegistry, JobRequest, QueueFullError
@@ -249,6 +250,19 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.registry = registry
     app.state.settings = cfg
+    # Built-in scenarios are package data: validated once per application, then reused.
+    builtins: dict[str, LoadedScenario] = {}
+    details: dict[str, dict[str, Any]] = {}
+
+    def builtin(ident: str) -> LoadedScenario:
+        if ident not in builtins:
+            builtins[ident] = load_scenario(ident)
+        return builtins[ident]
+
+    def resolve(scenario_id: str | None, text: str | None) -> LoadedScenario:
+        if text is None and scenario_id in builtin_ids():
+            return builtin(scenario_id)
+        return service.resolve_scenario(scenario_id, text)
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
@@ -304,7 +318,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         """The built-in scenarios: id, title, period."""
         out = []
         for ident in builtin_ids():
-            s = load_scenario(ident).scenario
+            s = builtin(ident).scenario
             out.append(
                 {"id": ident, "title": s.meta.title, "start": s.meta.start, "end": s.meta.end}
             )
@@ -315,14 +329,14 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         """One built-in scenario: levers with their domains, claims, indicators, variants."""
         if scenario_id not in builtin_ids():
             raise HTTPException(404, f"no built-in scenario {scenario_id!r}")
-        return service.scenario_detail(load_scenario(scenario_id))
+        return details.setdefault(scenario_id, service.scenario_detail(builtin(scenario_id)))
 
     @app.get("/api/scenarios/{scenario_id}/text", response_class=Response)
     def get_scenario_text(scenario_id: str) -> Response:
         """A built-in scenario's YAML text (to edit and upload as a new scenario)."""
         if scenario_id not in builtin_ids():
             raise HTTPException(404, f"no built-in scenario {scenario_id!r}")
-        return Response(load_scenario(scenario_id).text, media_type="text/yaml; charset=utf-8")
+        return Response(builtin(scenario_id).text, media_type="text/yaml; charset=utf-8")
 
     @app.post("/api/validate")
     def validate(body: ScenarioText) -> dict[str, Any]:
@@ -336,7 +350,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.post("/api/campaign")
     def campaign(body: ScenarioRef) -> dict[str, Any]:
         """The campaign trace of the scenario's ADM contest, with the given levers."""
-        loaded = service.resolve_scenario(body.scenario, body.text)
+        loaded = resolve(body.scenario, body.text)
         levers = service.lever_values(loaded.scenario, body.levers, body.variant)
         return service.campaign_trace(loaded, levers)
 
@@ -348,7 +362,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             raise HTTPException(
                 400, f"members must be at most {cfg.max_members} on this server, got {body.members}"
             )
-        loaded = service.resolve_scenario(body.scenario, body.text)
+        loaded = resolve(body.scenario, body.text)
         s = loaded.scenario
         levers = service.lever_values(s, body.levers, body.variant)
         levers_b = service.lever_values(s, body.levers_b, body.variant_b, option="levers_b")
