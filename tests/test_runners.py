@@ -192,6 +192,18 @@ def test_bad_runner_options_exit_2_before_any_work(tmp_path, run_cli):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command", ["compare", "claims", "sensitivity", "discover"])
+def test_analysis_commands_take_the_runner_options(command, tmp_path, run_cli):
+    args = [command, "--runs-dir", str(tmp_path), "--runner", "threads"]
+    if command == "discover":
+        args += ["--where", "p_dprk_attack > 0.5"]
+    if command == "sensitivity":
+        args += ["--indicator", "hazard_prc_taiwan_war"]
+    result = run_cli(*args)
+    assert result.code == 2, result.err
+    assert "--runner: must be one of sequential, local, dask" in result.err
+
+
 def test_unreachable_scheduler_is_an_input_error(tmp_path, run_cli, monkeypatch):
     monkeypatch.setattr(executors_module, "CONNECT_TIMEOUT_S", 1.0)
     address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there

@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from posturelab.cli.console import out, print_json
+from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
 from posturelab.engine.run import DEFAULT_MEMBERS, DEFAULT_SEED, RunOptions, run_ensemble
 from posturelab.engine.run import uncertain_names as uncertain_of
 from posturelab.errors import InputError
@@ -23,6 +24,7 @@ from posturelab.explore.outcomes import (
     month_index,
     parameter_matrix,
 )
+from posturelab.runners import DEFAULT_RUNNER, make_executor
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import DEFAULT_SCENARIO, LoadedScenario, load_scenario
 from posturelab.store import catalogue, rundir
@@ -111,6 +113,9 @@ def compare_command(
     runs_dir: RunsDirOpt = Path("runs"),
     out_dir: OutOpt = None,
     figures: FiguresOpt = True,
+    runner: RunnerOption = DEFAULT_RUNNER,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Compare setting A (--set) with setting B (--vs-set) on the same members: A - B."""
@@ -125,7 +130,8 @@ def compare_command(
     target = _target(runs_dir, out_dir, loaded, "compare")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
-    comparison = compare(s, levers_a, levers_b, options, month=month)
+    with make_executor(runner, workers, scheduler) as executor:
+        comparison = compare(s, levers_a, levers_b, options, month=month, executor=executor)
     if indicator:
         unknown = [n for n in indicator if n not in comparison.kinds]
         if unknown:
@@ -192,6 +198,9 @@ def claims_command(
     runs_dir: RunsDirOpt = Path("runs"),
     out_dir: OutOpt = None,
     figures: FiguresOpt = True,
+    runner: RunnerOption = DEFAULT_RUNNER,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate the scenario's claims on paired members: effect, share holding, verdict, drivers."""
@@ -213,7 +222,8 @@ def claims_command(
     target = _target(runs_dir, out_dir, loaded, "claims")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
-    evaluated = evaluate_claims(s, options, claim)
+    with make_executor(runner, workers, scheduler) as executor:
+        evaluated = evaluate_claims(s, options, claim, executor=executor)
     summary = results.write_claims(
         target,
         loaded,
@@ -302,6 +312,9 @@ def sensitivity_command(
     runs_dir: RunsDirOpt = Path("runs"),
     out_dir: OutOpt = None,
     figures: FiguresOpt = True,
+    runner: RunnerOption = DEFAULT_RUNNER,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Global sensitivity of one indicator to the uncertain parameters (SALib, Sobol or Morris)."""
@@ -333,12 +346,21 @@ def sensitivity_command(
     target = _target(runs_dir, out_dir, loaded, "sensitivity")
     started = time.perf_counter()
     chosen: Method = "sobol" if method == "sobol" else "morris"
-    try:
-        result = engine_sensitivity(
-            s, levers, indicator, kinds[indicator], method=chosen, n=n, seed=seed, month=month
-        )
-    except ValueError as error:
-        raise InputError.single("<command line>", str(error), path="--indicator") from None
+    with make_executor(runner, workers, scheduler) as executor:
+        try:
+            result = engine_sensitivity(
+                s,
+                levers,
+                indicator,
+                kinds[indicator],
+                method=chosen,
+                n=n,
+                seed=seed,
+                month=month,
+                executor=executor,
+            )
+        except ValueError as error:
+            raise InputError.single("<command line>", str(error), path="--indicator") from None
     uncertain = uncertain_of(s)
     summary = results.write_sensitivity(
         target,
@@ -403,6 +425,9 @@ def discover_command(
     runs_dir: RunsDirOpt = Path("runs"),
     out_dir: OutOpt = None,
     figures: FiguresOpt = True,
+    runner: RunnerOption = DEFAULT_RUNNER,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Scenario discovery: PRIM over the members' parameters for the cases matching --where."""
@@ -418,7 +443,8 @@ def discover_command(
     target_checked = _target(runs_dir, out_dir, loaded, "discover")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
-    result = run_ensemble(s, levers, options)
+    with make_executor(runner, workers, scheduler) as executor:
+        result = run_ensemble(s, levers, options, executor=executor)
     kinds = indicator_kinds(s, result.dataset)
     conditions = parse_where(where, list(kinds))
     found = discover(

@@ -200,7 +200,9 @@ def compute_chunks(
     on_chunk
         Called in this thread with every finished chunk, in order of completion.
     executor
-        Where to run the chunks; ``None`` runs them one after another in this process.
+        Where to run the chunks; ``None`` runs them one after another in this process, and so
+        does a plan of a single chunk (no pool can speed it up; a lazily started one is then
+        never started).
     design
         Optional explicit design for the whole ensemble, shape (members, K).
     chunk_designs
@@ -251,7 +253,7 @@ def compute_chunks(
             given_up.append(failure)
         return not final
 
-    if executor is None:
+    if executor is None or len(plan) == 1:
         for index in plan:
             while True:
                 try:

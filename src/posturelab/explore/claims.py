@@ -48,6 +48,7 @@ members in the top quarter of the effect.
 from __future__ import annotations
 
 import math
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -122,15 +123,20 @@ def _key(levers: dict[str, LeverValue]) -> tuple[tuple[str, str], ...]:
 class _Runs:
     """Runs of one scenario keyed by lever setting, so claims sharing a base share its run."""
 
-    def __init__(self, scenario: Scenario, options: RunOptions) -> None:
+    def __init__(
+        self, scenario: Scenario, options: RunOptions, executor: Executor | None = None
+    ) -> None:
         self.scenario = scenario
         self.options = options
+        self.executor = executor
         self.cache: dict[tuple[tuple[str, str], ...], EnsembleResult] = {}
 
     def get(self, levers: dict[str, LeverValue]) -> EnsembleResult:
         key = _key(levers)
         if key not in self.cache:
-            self.cache[key] = run_ensemble(self.scenario, levers, self.options)
+            self.cache[key] = run_ensemble(
+                self.scenario, levers, self.options, executor=self.executor
+            )
         return self.cache[key]
 
 
@@ -299,9 +305,17 @@ def evaluate_claim(
 
 
 def evaluate_claims(
-    scenario: Scenario, options: RunOptions, ids: list[str] | None = None
+    scenario: Scenario,
+    options: RunOptions,
+    ids: list[str] | None = None,
+    *,
+    executor: Executor | None = None,
 ) -> list[ClaimResult]:
-    """Evaluate the scenario's claims (all, or those in ``ids``) in file order."""
-    runs = _Runs(scenario, options)
+    """Evaluate the scenario's claims (all, or those in ``ids``) in file order.
+
+    ``executor`` is where the ensembles' chunks run (:func:`posturelab.runners.make_executor`);
+    ``None`` runs them in this process. The numbers do not depend on it.
+    """
+    runs = _Runs(scenario, options, executor)
     chosen = [c for c in scenario.claims if ids is None or c.id in ids]
     return [evaluate_claim(scenario, c, options, runs) for c in chosen]

@@ -35,6 +35,7 @@ when the two settings respond alike, which is why a lever that never acts gives 
 from __future__ import annotations
 
 import math
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,6 +206,7 @@ def compare(
     *,
     indicators: list[str] | None = None,
     month: str | None = None,
+    executor: Executor | None = None,
 ) -> Comparison:
     """Run settings A and B on the same members and return the paired effects ``A - B``.
 
@@ -220,9 +222,12 @@ def compare(
         Which indicators to compare; default every indicator the engine produced.
     month
         Horizon ``YYYY-MM`` for series and probabilities; default the last month.
+    executor
+        Where the chunks run (:func:`posturelab.runners.make_executor`); ``None`` runs them in
+        this process. The numbers do not depend on it.
     """
-    a = run_ensemble(scenario, levers_a, options)
-    b = run_ensemble(scenario, levers_b, options)
+    a = run_ensemble(scenario, levers_a, options, executor=executor)
+    b = run_ensemble(scenario, levers_b, options, executor=executor)
     kinds = indicator_kinds(scenario, a.dataset)
     names = indicators if indicators is not None else list(kinds)
     effects = {n: effect_on(a.dataset, b.dataset, n, kinds[n], month) for n in names if n in kinds}

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -62,8 +63,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from posturelab.engine.compiled import compile_scenario
-from posturelab.engine.run import uncertain_names
-from posturelab.engine.simulate import simulate_chunk
+from posturelab.engine.run import ChunkDone, RunOptions, compute_chunks, uncertain_names
 from posturelab.explore.outcomes import member_values
 from posturelab.registry import IndicatorKind
 from posturelab.scenario.schema import LeverValue, Scenario
@@ -266,6 +266,7 @@ def ensemble_model(
     seed: int,
     month: str | None = None,
     chunk_size: int = 2048,
+    executor: Executor | None = None,
 ) -> UnitModel:
     """The engine as a function of unit-hypercube points, with common random numbers.
 
@@ -274,7 +275,8 @@ def ensemble_model(
     the given seed: its parameters come from the point, its own random draws (attack draws and
     the like) from the seed and the member index alone. Every point of group ``g`` therefore
     shares the same draws, and the estimators, which compare points within a group, see the
-    parameters rather than the dice.
+    parameters rather than the dice. Chunks of points run on ``executor`` when one is given
+    (:func:`posturelab.runners.make_executor`); the numbers do not depend on it.
     """
     model_spec = compile_scenario(scenario, levers)
 
@@ -284,15 +286,24 @@ def ensemble_model(
         flat = design.reshape(groups * per_group, k)
         members = np.repeat(np.arange(groups, dtype=np.int64), per_group)
         out = np.empty(flat.shape[0])
-        for lo in range(0, flat.shape[0], chunk_size):
-            hi = min(lo + chunk_size, flat.shape[0])
-            chunk = simulate_chunk(model_spec, seed, members[lo:hi], groups, "mc", flat[lo:hi])
+        starts = range(0, flat.shape[0], chunk_size)
+        plan = {i: members[lo : lo + chunk_size] for i, lo in enumerate(starts)}
+        rows = {i: flat[lo : lo + chunk_size] for i, lo in enumerate(starts)}
+
+        def place(done: ChunkDone) -> None:
+            chunk = done.output
             variables: dict[str, tuple[tuple[str, ...], np.ndarray]] = {
                 n: (("member", "month"), v) for n, v in chunk.series.items()
             }
             variables.update({n: (("member",), v) for n, v in chunk.scalars.items()})
             dataset = xr.Dataset(variables, coords={"month": list(model_spec.months)})
-            out[lo:hi] = member_values(dataset, indicator, kind, month).values
+            lo = done.index * chunk_size
+            out[lo : lo + chunk.members.size] = member_values(
+                dataset, indicator, kind, month
+            ).values
+
+        options = RunOptions(members=groups, seed=seed)
+        compute_chunks(model_spec, options, plan, place, executor=executor, chunk_designs=rows)
         return out.reshape(groups, per_group)
 
     return model
@@ -308,10 +319,16 @@ def engine_sensitivity(
     n: int,
     seed: int,
     month: str | None = None,
+    executor: Executor | None = None,
 ) -> SensitivityResult:
-    """Sobol' (base size ``n``) or Morris (``n`` trajectories) indices of one indicator."""
+    """Sobol' (base size ``n``) or Morris (``n`` trajectories) indices of one indicator.
+
+    ``executor`` is where the engine's chunks run; ``None`` runs them in this process.
+    """
     names = list(uncertain_names(scenario))
-    model = ensemble_model(scenario, levers, indicator, kind, seed=seed, month=month)
+    model = ensemble_model(
+        scenario, levers, indicator, kind, seed=seed, month=month, executor=executor
+    )
     if method == "sobol":
         return sobol_indices(model, names, n, seed)
     return morris_indices(model, names, n, seed)
