@@ -175,7 +175,9 @@ def _summary_section(kind: str, summary: Mapping[str, Any]) -> str:
             {
                 "indicator": n,
                 "kind": kinds.get(n, ""),
-                **{k: s.get(k) for k in ("p05", "p50", "p95")},
+                "5%": s.get("p05"),
+                "median": s.get("p50"),
+                "95%": s.get("p95"),
             }
             for n, s in summary["indicators"].items()
         ]
