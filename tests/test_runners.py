@@ -24,8 +24,15 @@ import xarray as xr
 
 import posturelab.engine.run as engine_run
 from posturelab.engine.compiled import compile_scenario
-from posturelab.engine.run import ChunkError, RunOptions, compute_chunks, run_ensemble
+from posturelab.engine.run import (
+    ChunkError,
+    RunOptions,
+    compute_chunks,
+    run_ensemble,
+    uncertain_names,
+)
 from posturelab.errors import InputError
+from posturelab.explore.sensitivity import ensemble_model
 from posturelab.runners import RunnerSpec, SequentialExecutor, open_runner
 from posturelab.runners import executors as executors_module
 from posturelab.runners.sizing import (
@@ -224,6 +231,12 @@ def test_same_numbers_on_every_runner_whatever_the_chunk_size(korea):
         xr.testing.assert_identical(reference, ensemble(korea, 60, 11, local.executor))
         sobol = ensemble(korea, 32, 1000, sampler="sobol")
         xr.testing.assert_identical(sobol, ensemble(korea, 32, 9, local.executor, sampler="sobol"))
+        # sensitivity designs: repeated member indices, a design row per point
+        points = np.random.default_rng(1).random((4, 3, len(uncertain_names(korea))))
+        args = (korea, resolve_levers(korea, {}), "hazard_prc_taiwan_war", "series")
+        here = ensemble_model(*args, seed=3, chunk_size=5)(points)
+        pooled = ensemble_model(*args, seed=3, chunk_size=5, executor=local.executor)(points)
+        np.testing.assert_array_equal(here, pooled)
     with open_runner(RunnerSpec("dask", workers=2)) as dask_local:
         xr.testing.assert_identical(reference, ensemble(korea, 60, 16, dask_local.executor))
 
