@@ -28,6 +28,11 @@ RUNNERS: tuple[str, ...] = get_args(Runner)
 DEFAULT_RUNNER: Runner = "local"
 CONNECT_TIMEOUT_S = 10.0
 """How long to wait for a Dask scheduler to answer before giving up."""
+UNSET_MALLOC_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+"""Dask's nanny gives its workers ``MALLOC_TRIM_THRESHOLD_=65536``, which also freezes glibc's
+mmap threshold: every large temporary array of the engine is then mapped and unmapped afresh, and
+a chunk takes about a third longer. Local clusters unset it (see ``docs/scaling.md`` for
+clusters started by hand)."""
 
 _ADDRESS = re.compile(r"^tcp://(?P<host>[A-Za-z0-9._-]+|\[[0-9A-Fa-f:]+\]):(?P<port>\d{1,5})$")
 _P = ParamSpec("_P")
@@ -226,9 +231,17 @@ class _DaskLocal:
         self.client: Any = None
 
     def create(self) -> Executor:
+        import dask
         from distributed import Client, LocalCluster
 
-        self.cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        with dask.config.set({UNSET_MALLOC_TRIM: None}):
+            self.cluster = self._start(LocalCluster)
+        self.client = Client(self.cluster, set_as_default=False)  # type: ignore[no-untyped-call]
+        executor: Executor = self.client.get_executor(pure=False)
+        return executor
+
+    def _start(self, local_cluster: Any) -> Any:
+        return local_cluster(
             n_workers=self.workers,
             threads_per_worker=1,
             processes=True,
@@ -240,9 +253,6 @@ class _DaskLocal:
             scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
             silence_logs=logging.ERROR,
         )
-        self.client = Client(self.cluster, set_as_default=False)  # type: ignore[no-untyped-call]
-        executor: Executor = self.client.get_executor(pure=False)
-        return executor
 
     def close(self) -> None:
         try:
