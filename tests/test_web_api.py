@@ -91,6 +91,23 @@ def test_body_over_the_limit_is_413(tmp_path: Path) -> None:
         assert "larger than 1000 bytes" in response.json()["detail"]
         assert c.post("/api/validate", json={"text": "x"}).status_code == 200
 
+        def chunks() -> Iterator[bytes]:  # no content-length: the limit counts as it reads
+            yield b'{"text": "'
+            for _ in range(30):
+                yield b"x" * 100
+            yield b'"}'
+
+        streamed = c.post(
+            "/api/validate", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert streamed.status_code == 413
+        small = c.post(
+            "/api/validate",
+            content=iter([b'{"text": ', b'"x"}']),
+            headers={"content-type": "application/json"},
+        )
+        assert small.status_code == 200
+
 
 def test_members_over_the_limit_and_bad_levers_are_400(client: TestClient) -> None:
     response = client.post("/api/jobs", json={"scenario": "korea-2025", "members": 501})

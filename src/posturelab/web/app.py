@@ -154,7 +154,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 # --------------------------------------------------------------------------------- middleware
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, by header or while reading."""
+    """Refuse request bodies over ``limit`` bytes with 413, by their header or as they arrive."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -170,21 +170,25 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
             await self._refuse(send)
             return
+        # A body without a length (chunked) is read here, up to the limit, then replayed.
+        messages: list[Message] = []
         seen = 0
-
-        async def counted() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLargeError
-            return message
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                await self._refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLargeError:
-            await self._refuse(send)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps({"detail": f"request body larger than {self.limit} bytes"}).encode()
@@ -196,10 +200,6 @@ class BodyLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
-
-
-class _TooLargeError(Exception):
-    """Raised while reading a body that passes the limit."""
 
 
 # ---------------------------------------------------------------------------------- the app
