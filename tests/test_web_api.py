@@ -168,6 +168,25 @@ def test_queue_limit_is_429_and_unfinished_jobs_are_409(
     assert c.get("/api/jobs/0123").status_code == 404
 
 
+def test_failed_jobs_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from posturelab.errors import InputError
+
+    def broken(request: Any, *args: Any) -> dict[str, Any]:
+        if request.options.members == 10:
+            raise InputError.single("<upload>", "something is off", path="x", line=3)
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(compute, "run_job", broken)
+    app = create_app(WebSettings(runs_dir=tmp_path))
+    with TestClient(app) as c:
+        located = wait(c, start(c, members=10)["id"])
+        assert located["status"] == "failed" and located["problems"][0]["line"] == 3
+        other = wait(c, start(c, members=11)["id"])
+        assert other["error"] == "RuntimeError: the disk is full" and other["problems"] == []
+        response = c.get(f"/api/jobs/{other['id']}/summary")
+        assert response.status_code == 409 and "the disk is full" in response.json()["detail"]
+
+
 # ------------------------------------------------------------------------------------- jobs
 def test_run_job_progress_summary_series_figures_and_catalogue(client: TestClient) -> None:
     job = start(client, members=MEMBERS, levers={"relocation_troops": 4500, "one_theatre": True})

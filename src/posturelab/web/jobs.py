@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -202,7 +201,6 @@ class JobRegistry:
             job.status = "failed"
         except Exception as error:  # a job's failure is reported to its client, not raised
             job.error = f"{type(error).__name__}: {error}"
-            job.problems = [{"traceback": traceback.format_exc(limit=5)}]
             job.status = "failed"
         finally:
             job.finished = time.time()
