@@ -145,6 +145,12 @@ def test_controls_follow_the_lever_definitions(page: Any) -> None:
     assert page.locator("#levers-a [data-lever=relocation_date] input[type=month]").count() == 1
     never = page.locator("#levers-a [data-lever=opcon_transfer_date] input.never")
     assert never.is_checked()
+    # A named variant sets the controls to its values; "defaults" sets them back.
+    troops = page.locator("#levers-a [data-lever=relocation_troops] input[type=number]")
+    page.select_option("#variant-a", "reported_drawdown")
+    assert troops.input_value() == "4500"
+    page.select_option("#variant-a", "")
+    assert troops.input_value() == "0"
 
 
 def test_run_claims_and_campaign(page: Any) -> None:

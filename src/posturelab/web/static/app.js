@@ -107,6 +107,34 @@ function renderLevers(target, levers, prefix) {
   for (const lever of levers) grid.append(...leverControl(lever, prefix));
 }
 
+// Set the controls to the defaults, then to a named variant's values.
+function applyVariant(target, variantId) {
+  const variant = state.detail.variants.find((v) => v.id === variantId);
+  for (const lever of state.detail.levers) {
+    const box = $(target).querySelector(`[data-lever="${lever.id}"]`);
+    const value = variant && lever.id in variant.set ? variant.set[lever.id] : lever.default;
+    if (lever.kind === "number") {
+      for (const input of box.querySelectorAll("input")) input.value = value;
+    } else if (lever.kind === "bool") {
+      box.querySelector("input").checked = Boolean(value);
+    } else {
+      const never = box.querySelector("input.never");
+      const month = box.querySelector("input[type=month]");
+      if (never) never.checked = value === "never";
+      month.disabled = value === "never";
+      if (value !== "never") month.value = value;
+    }
+    markChanged(box, lever);
+  }
+}
+
+function renderVariants(select, target) {
+  const options = [el("option", { value: "" }, "defaults")];
+  for (const v of state.detail.variants) options.push(el("option", { value: v.id, title: v.description }, v.id));
+  select.replaceChildren(...options);
+  select.onchange = () => applyVariant(target, select.value);
+}
+
 function leverValues(target) {
   const out = {};
   for (const box of $(target).querySelectorAll(".control")) out[box.dataset.lever] = controlValue(box);
@@ -136,6 +164,8 @@ function useScenario(ref, detail) {
   $("scenario-title").textContent = `${detail.title} (${detail.start} to ${detail.end})`;
   renderLevers("levers-a", detail.levers, "a");
   renderLevers("levers-b", detail.levers, "b");
+  renderVariants($("variant-a"), "levers-a");
+  renderVariants($("variant-b"), "levers-b");
   $("claims").disabled = detail.claims.length === 0;
   $("campaign").disabled = !detail.campaign;
   for (const id of ["summary", "series-picker", "charts", "claims-out", "campaign-out", "bloc-out"]) $(id).replaceChildren();
