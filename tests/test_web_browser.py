@@ -33,6 +33,7 @@ FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-dev-shm-usage",  # containers often have a small /dev/shm
 ]
 IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 TIMEOUT_MS = 60_000
