@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import numpy as np
 import typer
@@ -25,17 +25,18 @@ from rich import box
 from rich.table import Table
 
 from posturelab.cli.console import out, print_json
-from posturelab.data.combat_csv import read_combat_csv
 from posturelab.engine.campaigns import ScenarioCampaign, scenario_campaign
 from posturelab.engine.compiled import compile_scenario
 from posturelab.engine.run import DEFAULT_SEED
 from posturelab.engine.simulate import sample_parameters
 from posturelab.errors import InputError, Problem
 from posturelab.models.campaign import SCALAR_FIELDS, STOP_REASONS, ADMParams, simulate_adm
-from posturelab.models.lanchester_fit import LanchesterFit, fit
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import load_scenario
 from posturelab.scenario.schema import MONTH_RE
+
+if TYPE_CHECKING:
+    from posturelab.models.lanchester_fit import LanchesterFit
 
 MAX_PARAM_FILE_BYTES: Final[int] = 1_000_000
 MAX_DAYS: Final[int] = 3650
@@ -154,6 +155,9 @@ def lanchester_command(
             )
     if problems:
         raise InputError(problems)
+    from posturelab.data.combat_csv import read_combat_csv
+    from posturelab.models.lanchester_fit import fit
+
     series = read_combat_csv(data)
     if exclude_day:
         series = series.without_days(tuple(float(d) for d in exclude_day))

@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 from numpy.typing import NDArray
 
 from posturelab.engine.compiled import CompiledScenario, compile_scenario
@@ -30,6 +30,9 @@ from posturelab.engine.sampling import Sampler
 from posturelab.engine.simulate import ChunkOutput, simulate_chunk
 from posturelab.errors import PosturelabError
 from posturelab.scenario.schema import LeverValue, Scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 DEFAULT_MEMBERS = 1000
 DEFAULT_SEED = 20250531
@@ -377,6 +380,8 @@ def assemble(model: CompiledScenario, outputs: list[ChunkOutput]) -> xr.Dataset:
             ("member",),
             np.concatenate([o.params[name] for o in outputs]),
         )
+    import xarray as xr  # imported here: it is slow to import and only assembly needs it
+
     return xr.Dataset(
         data_vars, coords={"member": members, "month": np.array(model.months, dtype=object)}
     )

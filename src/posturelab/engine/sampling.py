@@ -21,8 +21,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special, stats
-from scipy.stats import qmc
+from scipy import special
 
 from posturelab.scenario.quantity import Quantity
 
@@ -84,6 +83,8 @@ def unit_design(
         for row, member in enumerate(index):
             rows[row] = member_stream(seed, int(member), PARAMS).random(dims)
         return rows
+    from scipy.stats import qmc  # imported here: scipy.stats is slow to import
+
     design_seed = np.random.SeedSequence(seed, spawn_key=(2**32 - 1,))
     rng = np.random.Generator(np.random.PCG64(design_seed))
     if sampler == "lhs":
@@ -136,7 +137,8 @@ def ppf(q: Quantity, u: FloatArray) -> FloatArray:
             mu, sd = float(q.mean or 0.0), float(q.sd or 1.0)
             lo = -np.inf if q.low is None else (q.low - mu) / sd
             hi = np.inf if q.high is None else (q.high - mu) / sd
-            return np.asarray(stats.truncnorm.ppf(u, lo, hi, loc=mu, scale=sd), dtype=np.float64)
+            low_p, high_p = special.ndtr(lo), special.ndtr(hi)
+            return np.asarray(mu + sd * special.ndtri(low_p + u * (high_p - low_p)))
         case "lognormal":
             scale = float(q.sigma or 0.0)
             return np.asarray(float(q.median or 1.0) * np.exp(scale * special.ndtri(u)))
