@@ -216,6 +216,9 @@ def test_run_job_progress_summary_series_figures_and_catalogue(client: TestClien
     row = client.get(f"/api/runs/{status['run_id']}").json()
     assert row["manifest"]["members"] == MEMBERS and row["kind"] == "run"
     assert client.get(f"/api/runs/{status['run_id'][:10]}").status_code == 404
+    stored = client.get(f"/api/runs/{status['run_id']}/series").json()["settings"]["run"]
+    assert stored["series"]["us_troops_korea"]["p50"] == troops["p50"]
+    assert stored["series"]["us_troops_korea"]["unit"] == "personnel"
     report = client.get(f"/api/runs/{status['run_id']}/report")
     assert report.status_code == 200 and "data:image/png;base64," in report.text
     assert "<script" not in report.text
@@ -240,6 +243,7 @@ def test_compare_job_gives_effects_and_both_settings(client: TestClient) -> None
     assert "fan_chart.png" in figures
     png = client.get(f"/api/jobs/{job['id']}/figures/fan_chart.png")
     assert png.content[:4] == b"\x89PNG"
+    assert client.get(f"/api/runs/{status['run_id']}/series").status_code == 404
     run_png = client.get(f"/api/runs/{status['run_id']}/figures/fan_chart.png")
     assert run_png.content == png.content
 

@@ -173,6 +173,11 @@ def test_run_claims_and_campaign(page: Any) -> None:
     assert page.locator("#claims-table svg.interval line").count() >= rows
     page.click("#campaign")
     page.wait_for_selector("#campaign-charts svg", timeout=TIMEOUT_MS)
+    page.wait_for_selector("#catalogue-table tr:nth-child(3)", timeout=TIMEOUT_MS)
+    kinds = page.eval_on_selector_all(
+        "#catalogue-table tr td:nth-child(2)", "cells => cells.map(c => c.textContent)"
+    )
+    assert sorted(kinds) == ["claims", "run"]
     IMG.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(IMG / "dashboard.png"), full_page=True)
 

@@ -442,6 +442,24 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         row = _catalogued(cfg.runs_dir, run_id)
         return {k: v for k, v in row.items() if k != "path"}
 
+    @app.get("/api/runs/{run_id}/series")
+    def run_series(run_id: str) -> dict[str, Any]:
+        """Quantiles over members per month of a catalogued run's series (as for a job)."""
+        import xarray as xr
+
+        from posturelab.explore.outcomes import indicator_units
+        from posturelab.report.html import find_scenario
+
+        row = _catalogued(cfg.runs_dir, run_id)
+        path = Path(row["path"]) / "series.nc"
+        if row["kind"] != "run" or not path.is_file():
+            raise HTTPException(404, f"run {run_id!r} is a {row['kind']} with no series file")
+        with xr.open_dataset(path, engine="h5netcdf") as opened:
+            dataset = opened.load()
+        loaded = find_scenario(row.get("manifest") or {}, cfg.runs_dir)
+        units = {} if loaded is None else indicator_units(loaded.scenario, dataset)
+        return {"settings": {"run": service.series_quantiles(dataset, units)}}
+
     @app.get("/api/runs/{run_id}/figures/{name}", response_class=Response)
     def run_figure(run_id: str, name: str) -> Response:
         """One figure of a catalogued run, by a name its summary lists."""

@@ -264,6 +264,7 @@ async function startJob(kind) {
   setStatus(`${kind}: done in ${status.elapsed_s} s (result ${status.run_id})`, 1, 1);
   $("report-link").href = `/api/runs/${encodeURIComponent(status.run_id)}/report`;
   $("report-link").hidden = false;
+  showCatalogue().catch(fail);
   const summary = await api(`/api/jobs/${job.id}/summary`);
   if (kind === "claims") return showClaims(summary);
   state.series = await api(`/api/jobs/${job.id}/series`);
@@ -386,6 +387,20 @@ async function showCampaign() {
   setStatus("campaign: done", 1, 1);
 }
 
+// ------------------------------------------------------------------------------ catalogue
+async function showCatalogue() {
+  const runs = await api("/api/runs");
+  const rows = runs.slice(0, 20).map((r) => {
+    const link = el("a", { href: `/api/runs/${encodeURIComponent(r.id)}/report`, target: "_blank" }, "report");
+    return el("tr", {}, el("td", {}, r.id), el("td", {}, r.kind), el("td", {}, r.created || ""), el("td", { class: "n" }, r.members ?? ""), el("td", {}, r.headline || ""), el("td", {}, link));
+  });
+  $("catalogue").replaceChildren(
+    runs.length
+      ? el("table", { id: "catalogue-table" }, el("tr", {}, ...["id", "kind", "created", "members", "headline", ""].map((h) => el("th", {}, h))), ...rows)
+      : el("p", { class: "note" }, "nothing catalogued yet"),
+  );
+}
+
 // ------------------------------------------------------------------------------ start
 function setup() {
   setupEditor();
@@ -399,7 +414,9 @@ function setup() {
   $("compare").addEventListener("click", () => startJob("compare").catch(fail));
   $("claims").addEventListener("click", () => startJob("claims").catch(fail));
   $("campaign").addEventListener("click", () => showCampaign().catch(fail));
+  $("refresh-runs").addEventListener("click", () => showCatalogue().catch(fail));
   loadScenarios().catch(fail);
+  showCatalogue().catch(fail);
 }
 
 document.addEventListener("DOMContentLoaded", setup);
