@@ -235,24 +235,21 @@ class _DaskLocal:
         from distributed import Client, LocalCluster
 
         with dask.config.set({UNSET_MALLOC_TRIM: None}):
-            self.cluster = self._start(LocalCluster)
+            self.cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                scheduler_port=0,
+                dashboard_address=None,
+                # The scheduler always serves HTTP (health checks); keep it on a free local port
+                # rather than the default 8787, which another cluster may hold.
+                scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
+                silence_logs=logging.ERROR,
+            )
         self.client = Client(self.cluster, set_as_default=False)  # type: ignore[no-untyped-call]
         executor: Executor = self.client.get_executor(pure=False)
         return executor
-
-    def _start(self, local_cluster: Any) -> Any:
-        return local_cluster(
-            n_workers=self.workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            scheduler_port=0,
-            dashboard_address=None,
-            # The scheduler always serves HTTP (health checks); keep it on a free local port
-            # rather than the default 8787, which another cluster may hold.
-            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
-            silence_logs=logging.ERROR,
-        )
 
     def close(self) -> None:
         try:
