@@ -10,11 +10,11 @@ import bench_api
 
 def test_api_load_test_runs_at_tiny_size(capsys):
     figures = bench_api.main(
-        ["--requests", "8", "--concurrency", "4", "--jobs", "2", "--job-members", "20"]
+        ["--requests", "6", "--concurrency", "4", "--jobs", "1", "--job-members", "10"]
     )
     assert figures["total"]["errors"] == 0
-    assert figures["GET /api/health"]["requests"] == 8
-    assert figures["run job (start + poll)"]["requests"] == 2
+    assert figures["GET /api/health"]["requests"] == 6
+    assert figures["run job (start + poll)"]["requests"] == 1
     assert figures["GET /api/health"]["p50_ms"] > 0
     assert "requests/s" in capsys.readouterr().out
 
