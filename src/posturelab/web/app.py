@@ -393,7 +393,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.get("/api/jobs")
     def list_jobs() -> list[dict[str, Any]]:
         """The jobs this server remembers, newest first."""
-        return [j.status_dict() for j in registry.list()]
+        return [j.status_dict() for j in registry.all_jobs()]
 
     @app.get("/api/jobs/{job_id}")
     def job_status(job_id: str) -> dict[str, Any]:

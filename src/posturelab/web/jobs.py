@@ -165,7 +165,7 @@ class JobRegistry:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def list(self) -> list[Job]:
+    def all_jobs(self) -> list[Job]:
         """Every remembered job, newest first."""
         with self._lock:
             return sorted(self._jobs.values(), key=lambda j: -j.created)

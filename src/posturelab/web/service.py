@@ -44,13 +44,12 @@ def resolve_scenario(scenario_id: str | None, text: str | None) -> LoadedScenari
     ScenarioError
         When neither or both are given, the id is unknown, or the text is not a valid scenario.
     """
-    if (scenario_id is None) == (text is None):
+    if text is not None and scenario_id is None:
+        return parse_scenario(text, UPLOAD_NAME)
+    if scenario_id is None or text is not None:
         raise ScenarioError(
             [Problem(REQUEST, None, None, "scenario", "give either 'scenario' or 'text'")]
         )
-    if text is not None:
-        return parse_scenario(text, UPLOAD_NAME)
-    assert scenario_id is not None
     known = builtin_ids()
     if scenario_id not in known:
         raise ScenarioError(
