@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from posturelab.cli.console import out
-from posturelab.store import catalogue
 
 RunsDirOpt = Annotated[
     Path, typer.Option("--runs-dir", help="Directory of result directories and the catalogue.")
@@ -58,6 +57,7 @@ def report_command(
 ) -> None:
     """Write a self-contained HTML report of a run or analysis (figures embedded)."""
     from posturelab.report.html import build_report
+    from posturelab.store import catalogue
 
     row = catalogue.get_run(runs_dir, run_id)
     page = build_report(row, runs_dir)
