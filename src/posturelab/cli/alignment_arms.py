@@ -15,7 +15,6 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -33,6 +32,7 @@ from posturelab.models.alignment import (
     exact_landscape,
 )
 from posturelab.models.arms import fit_two_bloc
+from posturelab.textfile import read_user_text
 
 #: Largest number of actors for which ``align`` enumerates the landscape (annealing beyond).
 ALIGN_EXACT_LIMIT = 22
@@ -71,19 +71,7 @@ class _Document:
 
 
 def _read_text(path: str) -> str:
-    p = Path(path)
-    if not p.exists():
-        raise InputError.single(path, "file not found")
-    if not p.is_file():
-        raise InputError.single(path, "not a regular file")
-    raw = p.read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError.single(path, f"file is {len(raw):,} bytes; at most {MAX_FILE_BYTES:,}")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError.single(path, "not valid UTF-8 text", line=line) from None
+    return read_user_text(path, MAX_FILE_BYTES)
 
 
 def _mark(node: yaml.Node) -> tuple[int, int]:

@@ -16,7 +16,6 @@ import math
 import re
 from collections.abc import Mapping
 from enum import StrEnum
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import numpy as np
@@ -34,6 +33,7 @@ from posturelab.models.campaign import SCALAR_FIELDS, STOP_REASONS, ADMParams, s
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import load_scenario
 from posturelab.scenario.schema import MONTH_RE
+from posturelab.textfile import read_user_text
 
 if TYPE_CHECKING:
     from posturelab.models.lanchester_fit import LanchesterFit
@@ -342,21 +342,7 @@ def _parse_schedule(key: str, value: Any, problem: Any) -> list[float] | None:
 
 def read_campaign_params(path: str, *, days: int | None = None) -> tuple[ADMParams, int]:
     """Read and validate a JSON parameter file (see :func:`campaign_params_from_mapping`)."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError.single(path, "file not found")
-    if not p.is_file():
-        raise InputError.single(path, "not a regular file")
-    raw = p.read_bytes()
-    if len(raw) > MAX_PARAM_FILE_BYTES:
-        raise InputError.single(
-            path, f"file is {len(raw):,} bytes; at most {MAX_PARAM_FILE_BYTES:,}"
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError.single(path, "not valid UTF-8 text", line=line) from None
+    text = read_user_text(path, MAX_PARAM_FILE_BYTES)
     if not text.strip():
         raise InputError.single(path, "empty file: expected a JSON object of parameters", line=1)
     try:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 from importlib import resources
-from pathlib import Path
 from typing import Final
 
 import numpy as np
 
 from posturelab.errors import InputError, Problem
 from posturelab.models.lanchester_fit import CombatSeries
+from posturelab.textfile import read_user_text
 
 REQUIRED_COLUMNS: Final[tuple[str, ...]] = ("day", "x", "y")
 OPTIONAL_COLUMNS: Final[tuple[str, ...]] = ("x_reinf", "y_reinf", "x_losses_cum", "y_losses_cum")
@@ -59,19 +59,7 @@ def _split_fields(line: str) -> list[tuple[int, str]]:
 
 
 def _read_text(path: str) -> str:
-    p = Path(path)
-    if not p.exists():
-        raise InputError.single(path, "file not found")
-    if not p.is_file():
-        raise InputError.single(path, "not a regular file")
-    raw = p.read_bytes()
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError.single(path, f"file is {len(raw):,} bytes; at most {MAX_FILE_BYTES:,}")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError.single(path, "not valid UTF-8 text", line=line) from None
+    return read_user_text(path, MAX_FILE_BYTES)
 
 
 def read_combat_csv(path: str) -> CombatSeries:
