@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MEMBERS = 1000
 DEFAULT_SEED = 20250531
-DEFAULT_CHUNK = 2000
+DEFAULT_CHUNK = 10_000
 DEFAULT_ATTEMPTS = 3
 """How many times a chunk is tried before the run gives up on it (the first try included)."""
 _POLL_S = 0.5
