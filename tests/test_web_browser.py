@@ -3,9 +3,10 @@
 ``posturelab serve`` runs in a subprocess on a free loopback port with a temporary runs
 directory; the browser loads the dashboard, changes levers, runs small ensembles, and checks
 that the fan charts, the claims table, the comparison, the campaign trace and the editor's
-located problems appear. Screenshots go to ``docs/img/``. Playwright never downloads a browser
-here: it launches ``/usr/bin/chromium``. Without Chromium the tests are skipped locally and fail
-in CI (where ``CI`` is set and ``.ci/run`` installs it).
+located problems appear. Screenshots go to a temporary directory, or to ``docs/img/`` (the
+documentation's pictures) with ``POSTURELAB_UPDATE_SCREENSHOTS=1``. Playwright never downloads
+a browser here: it launches ``/usr/bin/chromium``. Without Chromium the tests are skipped
+locally and fail in CI (where ``CI`` is set and ``.ci/run`` installs it).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",  # containers often have a small /dev/shm
 ]
-IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
+DOCS_IMG = Path(__file__).resolve().parents[1] / "docs" / "img"
 TIMEOUT_MS = 60_000
 
 if not (Path(CHROMIUM).exists() or shutil.which("chromium")) and not os.environ.get("CI"):
@@ -131,6 +132,15 @@ def _paste(page: Any, text: str) -> None:
     )
 
 
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots go: docs/img/ when asked to update them, else a temporary directory."""
+    if os.environ.get("POSTURELAB_UPDATE_SCREENSHOTS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        return DOCS_IMG
+    return tmp_path_factory.mktemp("screenshots")
+
+
 def test_controls_follow_the_lever_definitions(page: Any) -> None:
     kinds = page.eval_on_selector_all(
         "#levers-a .control", "els => els.map(e => [e.dataset.lever, e.dataset.kind])"
@@ -154,7 +164,7 @@ def test_controls_follow_the_lever_definitions(page: Any) -> None:
     assert troops.input_value() == "0"
 
 
-def test_run_claims_and_campaign(page: Any) -> None:
+def test_run_claims_and_campaign(page: Any, shots: Path) -> None:
     _set_number(page, "levers-a", "relocation_troops", "4500")
     page.check("#levers-a [data-lever=one_theatre] input[type=checkbox]")
     page.fill("#members", "50")
@@ -178,11 +188,10 @@ def test_run_claims_and_campaign(page: Any) -> None:
         "#catalogue-table tr td:nth-child(2)", "cells => cells.map(c => c.textContent)"
     )
     assert sorted(kinds) == ["claims", "run"]
-    IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
 
 
-def test_compare_side_by_side(page: Any) -> None:
+def test_compare_side_by_side(page: Any, shots: Path) -> None:
     page.check("#compare-mode")
     assert page.is_visible("#setting-b")
     _set_number(page, "levers-a", "relocation_troops", "10000")
@@ -193,12 +202,12 @@ def test_compare_side_by_side(page: Any) -> None:
     page.wait_for_selector("#charts .pair svg.fan", timeout=TIMEOUT_MS)
     assert page.locator("#charts .pair").first.locator("svg.fan").count() == 2
     assert "relocation_troops: 10000 vs 0" in page.inner_text("#summary")
-    page.screenshot(path=str(IMG / "dashboard-compare.png"), full_page=False)
-    page.locator("#charts").screenshot(path=str(IMG / "dashboard-compare-charts.png"))
+    page.screenshot(path=str(shots / "dashboard-compare.png"), full_page=False)
+    page.locator("#charts").screenshot(path=str(shots / "dashboard-compare-charts.png"))
     page.uncheck("#compare-mode")
 
 
-def test_editor_shows_located_problems(page: Any) -> None:
+def test_editor_shows_located_problems(page: Any, shots: Path) -> None:
     page.click("#toggle-editor")
     page.wait_for_function("() => document.getElementById('editor').value.length > 100")
     text = page.input_value("#editor")
@@ -212,7 +221,7 @@ def test_editor_shows_located_problems(page: Any) -> None:
     assert page.locator("#gutter .bad").first.inner_text() == str(line)
     assert page.is_disabled("#use-text")
     page.locator("#problems li").first.click()
-    page.screenshot(path=str(IMG / "dashboard-editor.png"), full_page=False)
+    page.screenshot(path=str(shots / "dashboard-editor.png"), full_page=False)
 
     _paste(page, text.replace("title:", "title: Edited -", 1))
     page.click("#validate")
