@@ -46,42 +46,49 @@ def _free_port() -> int:
 
 
 @contextmanager
-def local_server(workers: int) -> Iterator[str]:
-    """``posturelab serve`` on a free loopback port; stopped on exit."""
-    port = _free_port()
-    with tempfile.TemporaryDirectory() as runs:
-        command = [
-            sys.executable,
-            "-c",
-            "from posturelab.cli import main; main()",
-            "serve",
-            "--port",
-            str(port),
-            "--runs-dir",
-            runs,
-            "--max-workers",
-            str(workers),
-        ]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/api/health", timeout=1):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("posturelab serve did not start") from None
-                    time.sleep(0.1)
+def local_server(workers: int, runs_dir: str | None = None) -> Iterator[str]:
+    """``posturelab serve`` on a free loopback port, ready to answer; stopped on exit.
+
+    Results go to ``runs_dir``, or to a temporary directory removed on exit.
+    """
+    if runs_dir is None:
+        with tempfile.TemporaryDirectory() as runs, local_server(workers, runs) as url:
             yield url
-        finally:
-            process.terminate()
+        return
+    port = _free_port()
+    command = [
+        sys.executable,
+        "-c",
+        "from posturelab.cli import main; main()",
+        "serve",
+        "--port",
+        str(port),
+        "--runs-dir",
+        runs_dir,
+        "--max-workers",
+        str(workers),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
             try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+                with urllib.request.urlopen(f"{url}/api/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("posturelab serve did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 def request(
