@@ -10,12 +10,11 @@ where the value does not apply, such as a hazard after the attack started, are l
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from posturelab.registry import INDICATORS, IndicatorSpec, indicator_names
+from posturelab.registry import IndicatorSpec
 
 Z90 = 1.6448536269514722  # standard normal quantile for a two-sided 90% interval
 
@@ -29,12 +28,6 @@ def wilson_interval(successes: float, n: int, z: float = Z90) -> tuple[float, fl
     centre = (phat + z * z / (2 * n)) / denom
     half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denom
     return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def indicator_spec(scenario_data: Any, name: str) -> IndicatorSpec | None:
-    """Return the registry entry behind an indicator name of this scenario."""
-    template = indicator_names(scenario_data).get(name)
-    return INDICATORS[template] if template else None
 
 
 def summarise(
