@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from posturelab.engine.compiled import CompiledScenario, ContestSpec, ReinforcementSpec
 from posturelab.engine.forces import ForceScores
-from posturelab.models import campaign, theatres
+from posturelab.models import campaign, scoring, theatres
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -214,7 +214,7 @@ def scenario_campaign(
     levers and dated events that have taken effect by then: the state an attacker would weigh.
     """
     from posturelab.engine.forces import score_forces
-    from posturelab.engine.simulate import peacetime_personnel
+    from posturelab.engine.simulate import lever_active, peacetime_personnel
 
     contests = [c for c in model.contests if c.campaign == "adm"]
     if contest_id is not None:
@@ -225,18 +225,12 @@ def scenario_campaign(
     at = model.n_months - 1 if month is None else month
     scores = score_forces(model, p, 1)
     personnel = peacetime_personnel(model, p, scores.personnel, at)
-    strength = np.where(
-        scores.personnel > 0, personnel / np.where(scores.personnel > 0, scores.personnel, 1.0), 1.0
-    )
-    active = {
-        role: (m := _lever_month(model, role)) is not None and at >= m
-        for role in ("one_theatre_date", "jfhq_date")
-    }
+    strength = scoring.strength_factor(personnel, scores.personnel)
     context = TheatreContext(
         at,
         np.zeros(1, dtype=bool),
-        bool(model.roles.get("one_theatre") is True and active["one_theatre_date"]),
-        bool(active["jfhq_date"]),
+        bool(lever_active(model, "one_theatre_date", switch="one_theatre")[at]),
+        bool(lever_active(model, "jfhq_date")[at]),
     )
     params, days = campaign_inputs(model, c, p, scores, strength, np.arange(1), context)
     rows = []
@@ -255,10 +249,3 @@ def scenario_campaign(
                 }
             )
     return ScenarioCampaign(params, days, c.id, model.months[at], rows)
-
-
-def _lever_month(model: CompiledScenario, role: str) -> int | None:
-    value = model.roles.get(role)
-    if not isinstance(value, str) or value == "never":
-        return None
-    return max(model.month_number(value), 0)

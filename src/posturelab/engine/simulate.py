@@ -124,7 +124,7 @@ def _role_month(model: CompiledScenario, role: str) -> int | None:
     return None if month >= model.n_months else max(month, 0)
 
 
-def _active_from(model: CompiledScenario, role: str, switch: str | None = None) -> BoolArray:
+def lever_active(model: CompiledScenario, role: str, switch: str | None = None) -> BoolArray:
     """Per month, whether a dated lever (optionally gated by a true/false lever) is in effect."""
     active = np.zeros(model.n_months, dtype=bool)
     if switch is not None and model.roles.get(switch) is not True:
@@ -219,9 +219,9 @@ class _Chunk:
         self.dirty = np.ones(n, dtype=bool)  # members whose campaign must be recomputed
         self.outcome: dict[str, dict[str, FloatArray]] = {}
         self.flexibility = float(model.roles.get("strategic_flexibility", 0.0) or 0.0)
-        self.one_theatre = _active_from(model, "one_theatre_date", switch="one_theatre")
-        self.jfhq = _active_from(model, "jfhq_date")
-        self.host_command = _active_from(model, "opcon_transfer_date")
+        self.one_theatre = lever_active(model, "one_theatre_date", switch="one_theatre")
+        self.jfhq = lever_active(model, "jfhq_date")
+        self.host_command = lever_active(model, "opcon_transfer_date")
 
     # -- state ---------------------------------------------------------------------------------
 
