@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 
 from posturelab.engine.compiled import CompiledScenario
+from posturelab.engine.contest_specs import ContestsSpec
+from posturelab.engine.posture import PostureSpec
 from posturelab.models.campaign import ADMParams, simulate_adm_scalar
 
 SLOTS_PER_CONTEST = 3
@@ -34,6 +36,9 @@ def _active(model: CompiledScenario, role: str, month: int, switch: str | None =
 def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
     """Simulate member ``i`` (row of ``p`` and ``draws``); return hazards and outcomes."""
     v = {name: float(values[i]) for name, values in p.items()}
+    cs = model.spec("contests", ContestsSpec)
+    posture = model.spec("posture", PostureSpec)
+    assert cs is not None and posture is not None
     forces = model.forces.ids
     nf = len(forces)
 
@@ -44,9 +49,9 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
         r = v.get(f"{pre}.readiness", 1.0)
         fwd = v.get(f"{pre}.forward_share", 1.0)
         total = 0.0
-        for cls in model.equipment_classes.get(fid, ()):
+        for cls in model.forces.equipment.get(fid, ()):
             total += v[f"{pre}.equipment.{cls}"] * v[f"scoring.weights.{cls}"]
-        if not model.equipment_classes.get(fid) and f"{pre}.lethality" in v:
+        if not model.forces.equipment.get(fid) and f"{pre}.lethality" in v:
             total = v[f"{pre}.lethality"]
         ground_full[f] = total * q * r
         ground[f] = ground_full[f] * fwd
@@ -58,7 +63,7 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
     def strength(f: int) -> float:
         return pers[f] / pers0[f] if pers0[f] > 0 else 1.0
 
-    contests = model.contests
+    contests = cs.contests
     start = {c.id: -1 for c in contests}
     end = {c.id: -1 for c in contests}
     drawn_out = {c.id: False for c in contests}
@@ -83,7 +88,7 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
         )
 
     def campaign(c, month: int, is_distracted: bool) -> dict:
-        days = model.campaign_days[c.id]
+        days = cs.campaign_days[c.id]
         terms = {
             t: v[f"contests.{c.id}.campaign_terms.{t}"]
             for t in (
@@ -115,17 +120,17 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
                     leth = v[f"{pre}.lethality"]
                 transit = v[r.distance] / v[f"{pre}.lift_km_per_day"] if r.distance else 0.0
                 vac = 0.0
-                ai = model.vacuum_actor_index.get(r.actor)
+                ai = cs.vacuum_actor_index.get(r.actor)
                 if ai is not None and model.vacuum[month, ai] and f"{pre}.vacuum_extra_days" in v:
                     vac = v[f"{pre}.vacuum_extra_days"]
                 factor = 1.0
-                if c.patron in model.policy_patrons and r.actor == c.patron:
+                if c.patron in cs.policy_patrons and r.actor == c.patron:
                     tp = f"theatre_policy.{c.patron}"
-                    pooled = model.pooled_theatres[c.patron]
+                    pooled = cs.pooled_theatres[c.patron]
                     if (
                         _active(model, "jfhq_date", month)
                         and r.origin_theatre
-                        and (r.origin_theatre == model.jfhq_origin_theatre[c.patron])
+                        and (r.origin_theatre == cs.jfhq_origin_theatre[c.patron])
                     ):
                         factor *= v[f"{tp}.jfhq_delay_factor"]
                     if _active(model, "one_theatre_date", month, "one_theatre") and (
@@ -213,7 +218,7 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
     reloc_month = _month(model, "relocation_date")
     reloc = float(model.roles.get("relocation_troops", 0.0) or 0.0)
     for month in range(model.n_months):
-        for ch in model.personnel_changes:
+        for ch in posture.changes:
             if ch.month == month:
                 pers[ch.force] = v[ch.parameter]
         if month == reloc_month and reloc > 0:

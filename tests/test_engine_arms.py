@@ -56,7 +56,7 @@ def test_modernisation_never_slows_the_build_up(korea, base):
 def test_a_deal_stops_the_growth(korea):
     model = compile_scenario(korea, korea.lever_defaults())
     p = sample_parameters(model, SEED, np.arange(8), 8, "mc")
-    state = arms_race.init_arms(model, p, 8)
+    state = arms_race.init_arms(model.specs["arms"], p, 8)
     assert state is not None and state.warheads is not None
     arms_race.step_arms(state, 0, np.ones(8))  # no deal: uniforms of 1 never fall below a hazard
     before, cap = state.warheads.copy(), state.capacity.copy()
@@ -72,7 +72,7 @@ def test_a_deal_stops_the_growth(korea):
 def test_warhead_step_matches_the_sub_model(korea):
     model = compile_scenario(korea, korea.lever_defaults())
     p = sample_parameters(model, SEED, np.arange(6), 6, "mc")
-    state = arms_race.init_arms(model, p, 6)
+    state = arms_race.init_arms(model.specs["arms"], p, 6)
     assert state is not None and state.warheads is not None and state.capacity is not None
     w0, c0 = state.warheads.copy(), state.capacity.copy()
     arms_race.step_arms(state, 0, np.ones(6))
@@ -97,13 +97,13 @@ def test_spending_follows_richardson_and_the_path(korea):
     levers = resolve_levers(korea, {"rok_spending_share": 0.035})
     model = compile_scenario(korea, levers)
     p = sample_parameters(model, SEED, np.arange(10), 10, "mc")
-    state = arms_race.init_arms(model, p, 10)
-    assert state is not None and model.arms is not None
-    actors = model.arms.actors
+    state = arms_race.init_arms(model.specs["arms"], p, 10)
+    assert "arms" in model.specs
+    actors = model.specs["arms"].actors
     x0 = state.spending.copy()
     n = len(actors)
     k = np.zeros((10, n, n))
-    for i, j, name in model.arms.reactions:
+    for i, j, name in model.specs["arms"].reactions:
         k[:, i, j] = p[name]
     alpha = np.stack([p[f"arms.actors.{a}.fatigue"] for a in actors], axis=1)
     trend = np.stack([p[f"arms.actors.{a}.trend"] for a in actors], axis=1)

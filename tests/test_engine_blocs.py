@@ -100,7 +100,7 @@ def test_landscape_is_solved_only_when_a_shift_changes(korea):
     for levers, solves in (({}, 1), ({"one_theatre": True, "one_theatre_date": "2026-01"}, 2)):
         model = compile_scenario(korea, resolve_levers(korea, levers))
         p = sample_parameters(model, SEED, np.arange(5), 5, "mc")
-        state = blocs.init_alignment(model, p, 5)
+        state = blocs.init_alignment(model.specs["alignment"], p, 5)
         assert state is not None
         for month in range(model.n_months):
             blocs.step_alignment(state, month)
@@ -110,7 +110,7 @@ def test_landscape_is_solved_only_when_a_shift_changes(korea):
 def test_status_quo_cohesion_is_the_first_month_under_defaults(korea, base):
     model = compile_scenario(korea, korea.lever_defaults())
     p = sample_parameters(model, SEED, np.arange(60), 60, "mc")
-    state = blocs.init_alignment(model, p, 60)
+    state = blocs.init_alignment(model.specs["alignment"], p, 60)
     assert state is not None
     np.testing.assert_array_equal(state.status_quo[BLOC], base[f"bloc_cohesion_{BLOC}"][:, 0])
 

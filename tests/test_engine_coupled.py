@@ -6,6 +6,7 @@ import pytest
 from oracle import run_member
 from posturelab.engine.campaigns import TheatreContext, campaign_inputs
 from posturelab.engine.compiled import compile_scenario
+from posturelab.engine.contest_specs import ContestsSpec
 from posturelab.engine.forces import score_forces
 from posturelab.engine.run import RunOptions, run_ensemble
 from posturelab.engine.simulate import event_uniforms, sample_parameters, simulate_chunk
@@ -61,7 +62,7 @@ def test_engine_matches_scalar_oracle(korea_fixed_blocs, levers):
     out = _simulate_with_draws(model, seed, members, draws)
     for i in range(members.size):
         expected = run_member(model, p, draws, i)
-        for c in model.contests:
+        for c in model.spec("contests", ContestsSpec).contests:
             got = out.series[f"hazard_{c.id}"][i]
             np.testing.assert_allclose(
                 got, expected["hazards"][c.id], rtol=1e-9, atol=1e-15, err_msg=f"member {i}, {c.id}"
@@ -119,12 +120,13 @@ def test_a_taiwan_war_never_speeds_reinforcement(korea):
     p = sample_parameters(model, 3, members, 200, "mc")
     scores = score_forces(model, p, 200)
     strength = np.ones_like(scores.ground)
-    contest = next(c for c in model.contests if c.id == "dprk_attack")
+    spec = model.spec("contests", ContestsSpec)
+    contest = next(c for c in spec.contests if c.id == "dprk_attack")
     rows = np.arange(200)
     totals = {}
     for flag in (False, True):
         context = TheatreContext(0, np.full(200, flag), False, False)
-        params, _ = campaign_inputs(model, contest, p, scores, strength, rows, context)
+        params, _ = campaign_inputs(spec, contest, p, scores, strength, rows, context)
         totals[flag] = np.cumsum(params.reinforcement_D, axis=1)
     assert np.all(totals[True] <= totals[False] + 1e-9)
     assert np.all(totals[True][:, -1] < totals[False][:, -1])

@@ -3,9 +3,9 @@ import time
 
 import pytest
 
-from posturelab.engine.compiled import catalogue
 from posturelab.errors import ScenarioError
 from posturelab.scenario.loader import builtin_ids, load_scenario, parse_scenario
+from posturelab.scenario.numbers import catalogue
 
 LOCATED = re.compile(r"^error: (?P<file>[^:]+):(?P<line>\d+)(:(?P<col>\d+))?: ")
 

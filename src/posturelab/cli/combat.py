@@ -24,9 +24,9 @@ from rich import box
 from rich.table import Table
 
 from posturelab.cli.console import out, print_json
-from posturelab.engine.campaigns import ScenarioCampaign, scenario_campaign
 from posturelab.engine.compiled import compile_scenario
 from posturelab.engine.run import DEFAULT_SEED
+from posturelab.engine.scenario_campaign import ScenarioCampaign, scenario_campaign
 from posturelab.engine.simulate import sample_parameters
 from posturelab.errors import InputError, Problem
 from posturelab.models.campaign import SCALAR_FIELDS, STOP_REASONS, ADMParams, simulate_adm
@@ -497,7 +497,7 @@ def campaign_command(
             "contest": built.contest,
             "month": built.month,
             "member": member,
-            "forces": built.forces,
+            "forces": [f.as_dict() for f in built.forces],
         }
     else:
         if set_ or month or member is not None:

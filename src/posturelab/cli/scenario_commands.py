@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from posturelab.cli.console import out, print_json, print_problems
-from posturelab.engine.compiled import catalogue
 from posturelab.errors import ScenarioError
 from posturelab.scenario.loader import DEFAULT_SCENARIO, builtin_ids, load_scenario
+from posturelab.scenario.numbers import catalogue
 from posturelab.scenario.schema import Scenario
 
 ScenarioArg = Annotated[

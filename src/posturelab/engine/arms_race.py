@@ -58,21 +58,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from posturelab.engine.component import Indicator, World
+from posturelab.engine.frame import Frame
 from posturelab.models.arms import apply_propagator, richardson_propagator
 from posturelab.scenario.schema import LeverValue, Scenario
-
-if TYPE_CHECKING:
-    from posturelab.engine.compiled import CompiledScenario
 
 FloatArray = NDArray[np.float64]
 
 DEAL_SLOT = 0
-"""Index of the denuclearisation-deal draw among the event slots after the contests' slots."""
+"""Index of the denuclearisation-deal draw among the component's event slots."""
 MONTH = 1.0 / 12.0
 
 WARHEAD_FIELDS = (
@@ -87,15 +85,17 @@ WARHEAD_FIELDS = (
 
 __all__ = [
     "DEAL_SLOT",
+    "ArmsComponent",
     "ArmsSpec",
     "ArmsState",
     "compile_arms",
     "init_arms",
-    "new_series",
-    "record",
-    "scalars",
     "step_arms",
 ]
+
+SPENDING = "spending_{actor}"
+WARHEADS = "{actor}_warheads"
+DEAL = "p_denuclearisation_deal"
 
 
 @dataclass(frozen=True)
@@ -111,9 +111,12 @@ class ArmsSpec:
     warhead_actor: str | None
     warhead_index: int | None
     """Index of the warhead actor among ``actors`` (None: it has no Richardson threat)."""
+    n_months: int
 
 
-def compile_arms(scenario: Scenario, levers: Mapping[str, LeverValue]) -> ArmsSpec | None:
+def compile_arms(
+    scenario: Scenario, levers: Mapping[str, LeverValue], n_months: int
+) -> ArmsSpec | None:
     """Resolve the ``arms`` section against the lever settings (None: no arms section)."""
     arms = scenario.arms
     if arms is None:
@@ -136,6 +139,7 @@ def compile_arms(scenario: Scenario, levers: Mapping[str, LeverValue]) -> ArmsSp
         modernised=arms.modernisation is not None and mod is True,
         warhead_actor=stock.actor if stock else None,
         warhead_index=index.get(stock.actor) if stock else None,
+        n_months=n_months,
     )
 
 
@@ -172,11 +176,8 @@ class ArmsState:
     rates: dict[str, FloatArray]
 
 
-def init_arms(model: CompiledScenario, p: Mapping[str, FloatArray], n: int) -> ArmsState | None:
-    """Build the chunk's arms state from the sampled parameters ``p`` (None: no arms section)."""
-    spec = model.arms
-    if spec is None:
-        return None
+def init_arms(spec: ArmsSpec, p: Mapping[str, FloatArray], n: int) -> ArmsState:
+    """Build the chunk's arms state from the sampled parameters ``p``."""
     n_actors = len(spec.actors)
     x0 = np.stack([p[f"actors.{a}.spending_usd_bn"] for a in spec.actors], axis=1)
     alpha = np.stack([p[f"arms.actors.{a}.fatigue"] for a in spec.actors], axis=1)
@@ -198,7 +199,7 @@ def init_arms(model: CompiledScenario, p: Mapping[str, FloatArray], n: int) -> A
         a = spec.path_actor
         target = spec.path_share * p[f"actors.{spec.actors[a]}.gdp_usd_bn"]
         years = p["arms.spending_path.adjustment_years"]
-        t = (np.arange(model.n_months) + 1.0) * MONTH
+        t = (np.arange(spec.n_months) + 1.0) * MONTH
         path = target[:, None] + (x0[:, a] - target)[:, None] * np.exp(-t[None, :] / years[:, None])
 
     if spec.warhead_index is not None:
@@ -237,20 +238,18 @@ def threat_multiplier(state: ArmsState) -> FloatArray:
     return np.asarray(ratio**eta * (1.0 + state.rates["threat_bonus"]), dtype=np.float64)
 
 
-def step_arms(state: ArmsState | None, month: int, deal_uniforms: FloatArray) -> None:
+def step_arms(state: ArmsState, month: int, deal_uniforms: FloatArray) -> None:
     """Advance spending and warheads by one month.
 
     Parameters
     ----------
     state
-        From :func:`init_arms` (None: nothing to do).
+        From :func:`init_arms`.
     month
         Index of the month being simulated.
     deal_uniforms
         The members' uniforms of this month at the deal slot, ``(M,)``.
     """
-    if state is None:
-        return
     path = None
     if state.path is not None and state.spec.path_actor is not None:
         path = np.full(state.spending.shape, np.nan)
@@ -272,29 +271,83 @@ def step_arms(state: ArmsState | None, month: int, deal_uniforms: FloatArray) ->
     state.capacity = capacity
 
 
-def new_series(state: ArmsState | None, n_months: int) -> dict[str, FloatArray]:
-    """Empty (NaN) monthly series: ``spending_<actor>`` and ``<actor>_warheads``."""
-    if state is None:
-        return {}
-    n = state.spending.shape[0]
-    out = {f"spending_{a}": np.full((n, n_months), np.nan) for a in state.spec.actors}
-    if state.spec.warhead_actor is not None:
-        out[f"{state.spec.warhead_actor}_warheads"] = np.full((n, n_months), np.nan)
-    return out
+class ArmsComponent:
+    """Richardson spending, the lever effects and the warhead stock (see the module docstring)."""
+
+    name = "arms"
+    fixed_slots = 1
+    """The denuclearisation deal (:data:`DEAL_SLOT`)."""
+
+    def compile(
+        self, scenario: Scenario, levers: Mapping[str, LeverValue], frame: Frame
+    ) -> ArmsSpec | None:
+        """Resolve the ``arms`` section (None: the scenario has none)."""
+        return compile_arms(scenario, levers, frame.n_months)
+
+    def indicators(self, spec: ArmsSpec) -> tuple[Indicator, ...]:
+        """``spending_<actor>`` for every actor; the warhead actor's stock and the deal."""
+        out = [
+            Indicator(
+                SPENDING.format(actor=a),
+                SPENDING,
+                "series",
+                "USD bn a year",
+                "The actor's military spending (Richardson).",
+            )
+            for a in spec.actors
+        ]
+        if spec.warhead_actor is not None:
+            out.append(
+                Indicator(
+                    WARHEADS.format(actor=spec.warhead_actor),
+                    WARHEADS,
+                    "series",
+                    "warheads",
+                    "The actor's assembled nuclear warheads.",
+                )
+            )
+            out.append(
+                Indicator(
+                    DEAL,
+                    DEAL,
+                    "probability",
+                    "probability",
+                    "A denuclearisation deal by the horizon.",
+                )
+            )
+        return tuple(out)
+
+    def scenario_slots(self, spec: ArmsSpec) -> int:
+        """No scenario-sized draws."""
+        return 0
+
+    def init(self, spec: ArmsSpec, world: World) -> ArmsState:
+        """The chunk's spending, propagators and warhead stock; published to the world."""
+        state = init_arms(spec, world.params, world.n)
+        _publish(state, world)
+        return state
+
+    def step(self, state: ArmsState, month: int, world: World) -> None:
+        """One month of spending and warheads, with the deal drawn at :data:`DEAL_SLOT`."""
+        step_arms(state, month, world.event_draws(self.name, month, DEAL_SLOT))
+        _publish(state, world)
+
+    def record(self, state: ArmsState, series: dict[str, FloatArray], month: int) -> None:
+        """Write the month's spending and warheads."""
+        for k, actor in enumerate(state.spec.actors):
+            series[SPENDING.format(actor=actor)][:, month] = state.spending[:, k]
+        if state.spec.warhead_actor is not None and state.warheads is not None:
+            series[WARHEADS.format(actor=state.spec.warhead_actor)][:, month] = state.warheads
+
+    def scalars(self, state: ArmsState) -> dict[str, FloatArray]:
+        """Per-member ``p_denuclearisation_deal`` (1 if a deal came by the horizon)."""
+        if state.spec.warhead_actor is None:
+            return {}
+        return {DEAL: state.deal.astype(np.float64)}
 
 
-def record(state: ArmsState | None, series: dict[str, FloatArray], month: int) -> None:
-    """Write this month's spending and warheads into ``series``."""
-    if state is None:
-        return
+def _publish(state: ArmsState, world: World) -> None:
     for k, actor in enumerate(state.spec.actors):
-        series[f"spending_{actor}"][:, month] = state.spending[:, k]
+        world.spending[actor] = state.spending[:, k]
     if state.spec.warhead_actor is not None and state.warheads is not None:
-        series[f"{state.spec.warhead_actor}_warheads"][:, month] = state.warheads
-
-
-def scalars(state: ArmsState | None) -> dict[str, FloatArray]:
-    """Per-member ``p_denuclearisation_deal`` (1 if a deal came by the horizon)."""
-    if state is None or state.spec.warhead_actor is None:
-        return {}
-    return {"p_denuclearisation_deal": state.deal.astype(np.float64)}
+        world.warheads[state.spec.warhead_actor] = state.warheads

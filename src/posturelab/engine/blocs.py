@@ -47,11 +47,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from posturelab.engine.component import Indicator, World
+from posturelab.engine.frame import Frame
 from posturelab.models.alignment import codes_to_sides, solve_ensemble
 from posturelab.scenario.schema import (
     EventTrigger,
@@ -63,9 +64,6 @@ from posturelab.scenario.schema import (
     month_of,
 )
 
-if TYPE_CHECKING:
-    from posturelab.engine.compiled import CompiledScenario
-
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
@@ -74,21 +72,18 @@ SIZE_FIELDS = ("personnel", "spending_usd_bn", "gdp_usd_bn", "population")
 
 __all__ = [
     "SIZE_FIELDS",
+    "AlignmentComponent",
     "AlignmentSpec",
     "AlignmentState",
     "BlocSpec",
     "ModalConfiguration",
     "ShiftSpec",
-    "cohesion_for",
     "compile_alignment",
     "decode",
     "init_alignment",
     "landscape_actors",
     "modal_configuration",
-    "new_series",
     "propensities_at",
-    "record",
-    "scalars",
     "step_alignment",
 ]
 
@@ -350,17 +345,12 @@ def _solve(state: AlignmentState, factors: tuple[float, ...]) -> None:
     state.solves += 1
 
 
-def init_alignment(
-    model: CompiledScenario, p: Mapping[str, FloatArray], n: int
-) -> AlignmentState | None:
-    """Build the chunk's alignment state from the sampled parameters ``p`` (None: no blocs).
+def init_alignment(spec: AlignmentSpec, p: Mapping[str, FloatArray], n: int) -> AlignmentState:
+    """Build the chunk's alignment state from the sampled parameters ``p``.
 
     Solves the calibration state (first month, default levers) at once, so that
     :attr:`AlignmentState.status_quo` is ready before the run's first month.
     """
-    spec = model.alignment
-    if spec is None:
-        return None
     n_actors = len(spec.actors)
     base = np.zeros((n, n_actors, n_actors))
     for i, j, name in spec.pairs:
@@ -390,56 +380,108 @@ def init_alignment(
     return state
 
 
-def step_alignment(state: AlignmentState | None, month: int) -> None:
+def step_alignment(state: AlignmentState, month: int) -> None:
     """Update the alignment for ``month``; the landscapes are solved only if a shift changed."""
-    if state is None:
-        return
     factors = tuple(float(s.factor[month]) for s in state.spec.shifts)
     if factors != state.key:
         _solve(state, factors)
 
 
-def cohesion_for(
-    state: AlignmentState | None, attacker: str, default: FloatArray, *, status_quo: bool = False
-) -> FloatArray:
-    """The cohesion that enters a contest's partner support.
+COHESION = "bloc_cohesion_{bloc}"
+ALIGNED = "p_{bloc}_aligned"
+CODE = "alignment_code_{bloc}"
 
-    The index of the first bloc whose ``partners_of`` is ``attacker`` (its calibration value if
-    ``status_quo``), otherwise ``default`` (the scenario parameter ``bloc_cohesion``).
+
+class AlignmentComponent:
+    """Landscape-theory alignment of the tracked blocs (see the module docstring).
+
+    Each month it publishes, for every attacker whose partners a tracked bloc is (the first such
+    bloc), the bloc's cohesion index, which replaces the scenario's constant ``bloc_cohesion`` in
+    that attacker's partner support.
     """
-    if state is None:
-        return default
+
+    name = "alignment"
+    fixed_slots = 0
+
+    def compile(
+        self, scenario: Scenario, levers: Mapping[str, LeverValue], frame: Frame
+    ) -> AlignmentSpec | None:
+        """Resolve blocs and shifts (None: no bloc tracked)."""
+        return compile_alignment(
+            scenario, levers, frame.months, frame.relation_active, frame.relation_ids
+        )
+
+    def indicators(self, spec: AlignmentSpec) -> tuple[Indicator, ...]:
+        """Per bloc: its cohesion series, whether it is aligned and the configuration code."""
+        out: list[Indicator] = []
+        for b in spec.blocs:
+            out += [
+                Indicator(
+                    COHESION.format(bloc=b.id),
+                    COHESION,
+                    "series",
+                    "0-1",
+                    "Cohesion index of the bloc: its landscape-theory energy gap, scaled to "
+                    "[0, 1].",
+                ),
+                Indicator(
+                    ALIGNED.format(bloc=b.id),
+                    ALIGNED,
+                    "probability",
+                    "probability",
+                    "At the horizon the global-minimum configuration puts the whole bloc on one "
+                    "side.",
+                ),
+                Indicator(
+                    CODE.format(bloc=b.id),
+                    CODE,
+                    "distribution",
+                    "code",
+                    "Code of the global-minimum configuration at the horizon (decode with "
+                    "posturelab.engine.blocs.decode).",
+                ),
+            ]
+        return tuple(out)
+
+    def scenario_slots(self, spec: AlignmentSpec) -> int:
+        """No chance events."""
+        return 0
+
+    def init(self, spec: AlignmentSpec, world: World) -> AlignmentState:
+        """Solve the calibration state and publish its cohesion (also as the status quo)."""
+        state = init_alignment(spec, world.params, world.n)
+        _publish(state, world.cohesion_status_quo, state.status_quo)
+        _publish(state, world.cohesion, state.cohesion)
+        return state
+
+    def step(self, state: AlignmentState, month: int, world: World) -> None:
+        """Re-solve the landscapes if a shift changed, and publish the cohesion."""
+        step_alignment(state, month)
+        _publish(state, world.cohesion, state.cohesion)
+
+    def record(self, state: AlignmentState, series: dict[str, FloatArray], month: int) -> None:
+        """Write the month's cohesion index of every tracked bloc."""
+        for bloc in state.spec.blocs:
+            series[COHESION.format(bloc=bloc.id)][:, month] = state.cohesion[bloc.id]
+
+    def scalars(self, state: AlignmentState) -> dict[str, FloatArray]:
+        """Per-member values at the horizon: ``p_<bloc>_aligned`` and ``alignment_code_<bloc>``."""
+        out: dict[str, FloatArray] = {}
+        for bloc in state.spec.blocs:
+            out[ALIGNED.format(bloc=bloc.id)] = state.together[bloc.id].astype(np.float64)
+            out[CODE.format(bloc=bloc.id)] = state.codes.astype(np.float64)
+        return out
+
+
+def _publish(
+    state: AlignmentState, into: dict[str, FloatArray], cohesion: Mapping[str, FloatArray]
+) -> None:
+    """Set each attacker's cohesion to that of the first bloc of its partners."""
+    seen: set[str] = set()
     for bloc in state.spec.blocs:
-        if bloc.partners_of == attacker:
-            return state.status_quo[bloc.id] if status_quo else state.cohesion[bloc.id]
-    return default
-
-
-def new_series(state: AlignmentState | None, n_months: int) -> dict[str, FloatArray]:
-    """Empty (NaN) monthly series this module records, ``(M, months)`` each."""
-    if state is None:
-        return {}
-    n = state.sizes.shape[0]
-    return {f"bloc_cohesion_{b.id}": np.full((n, n_months), np.nan) for b in state.spec.blocs}
-
-
-def record(state: AlignmentState | None, series: dict[str, FloatArray], month: int) -> None:
-    """Write this month's cohesion index of every tracked bloc into ``series``."""
-    if state is None:
-        return
-    for bloc in state.spec.blocs:
-        series[f"bloc_cohesion_{bloc.id}"][:, month] = state.cohesion[bloc.id]
-
-
-def scalars(state: AlignmentState | None) -> dict[str, FloatArray]:
-    """Per-member values at the horizon: ``p_<bloc>_aligned`` and ``alignment_code_<bloc>``."""
-    if state is None:
-        return {}
-    out: dict[str, FloatArray] = {}
-    for bloc in state.spec.blocs:
-        out[f"p_{bloc.id}_aligned"] = state.together[bloc.id].astype(np.float64)
-        out[f"alignment_code_{bloc.id}"] = state.codes.astype(np.float64)
-    return out
+        if bloc.partners_of is not None and bloc.partners_of not in seen:
+            into[bloc.partners_of] = cohesion[bloc.id]
+            seen.add(bloc.partners_of)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -9,14 +9,15 @@ objective fell, the days fought and each side's losses.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from posturelab.engine.compiled import CompiledScenario, ContestSpec, ReinforcementSpec
+from posturelab.engine.contest_specs import ContestSpec, ContestsSpec, ReinforcementSpec
 from posturelab.engine.forces import ForceScores
-from posturelab.models import campaign, scoring, theatres
+from posturelab.models import campaign, theatres
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -50,10 +51,10 @@ class CampaignOutcome:
 
 
 def _reinforcement_schedule(
-    model: CompiledScenario,
+    spec: ContestsSpec,
     contest: ContestSpec,
     specs: tuple[ReinforcementSpec, ...],
-    p: dict[str, FloatArray],
+    p: Mapping[str, FloatArray],
     scores: ForceScores,
     strength: FloatArray,
     rows: IntArray,
@@ -66,7 +67,7 @@ def _reinforcement_schedule(
     lethality = np.zeros((n, len(specs)))
     start = np.zeros((n, len(specs)))
     spread = np.ones((n, len(specs)))
-    policy = contest.patron in model.policy_patrons
+    policy = contest.patron in spec.policy_patrons
     for j, r in enumerate(specs):
         prefix = f"reinforcements.{r.id}"
         if r.force >= 0:
@@ -77,21 +78,21 @@ def _reinforcement_schedule(
         km = p[r.distance][rows] if r.distance else np.zeros(n)
         lift = p[f"{prefix}.lift_km_per_day"][rows] if r.distance else np.ones(n)
         vacuum = np.zeros(n)
-        actor = model.vacuum_actor_index.get(r.actor)
+        actor = spec.vacuum_actor_index.get(r.actor)
         if (
             actor is not None
-            and model.vacuum[context.month, actor]
+            and spec.vacuum[context.month, actor]
             and f"{prefix}.vacuum_extra_days" in p
         ):
             vacuum = p[f"{prefix}.vacuum_extra_days"][rows]
         factor = np.ones(n)
         if policy and r.actor == contest.patron:
             tp = f"theatre_policy.{contest.patron}"
-            pooled = model.pooled_theatres.get(contest.patron or "", ())
+            pooled = spec.pooled_theatres.get(contest.patron or "", ())
             if (
                 context.jfhq
                 and r.origin_theatre
-                and r.origin_theatre == model.jfhq_origin_theatre.get(contest.patron or "")
+                and r.origin_theatre == spec.jfhq_origin_theatre.get(contest.patron or "")
             ):
                 factor = factor * p[f"{tp}.jfhq_delay_factor"][rows]
             if context.one_theatre and r.origin_theatre in pooled and r.to_theatre in pooled:
@@ -109,9 +110,9 @@ def _reinforcement_schedule(
 
 
 def campaign_inputs(
-    model: CompiledScenario,
+    spec: ContestsSpec,
     contest: ContestSpec,
-    p: dict[str, FloatArray],
+    p: Mapping[str, FloatArray],
     scores: ForceScores,
     strength: FloatArray,
     rows: IntArray,
@@ -123,7 +124,7 @@ def campaign_inputs(
     defender's and the patron's ground score there; close air support is their effective aircraft.
     Reinforcements arrive on the schedules of :mod:`posturelab.models.theatres`.
     """
-    days = model.campaign_days[contest.id]
+    days = spec.campaign_days[contest.id]
     defending = np.concatenate([contest.defender_forces, contest.patron_home_forces])
     ground = scores.ground * strength
     air = scores.aircraft * strength
@@ -136,7 +137,7 @@ def campaign_inputs(
         Dcas0=air[np.ix_(rows, defending)].sum(axis=1),
         objective_km=objective,
         reinforcement_A=_reinforcement_schedule(
-            model,
+            spec,
             contest,
             contest.attacker_reinforcements,
             p,
@@ -147,7 +148,7 @@ def campaign_inputs(
             days,
         ),
         reinforcement_D=_reinforcement_schedule(
-            model,
+            spec,
             contest,
             contest.defender_reinforcements,
             p,
@@ -189,63 +190,3 @@ def _arrived(schedule: object, days_run: IntArray, members: int) -> FloatArray:
     cumulative = np.cumsum(arr, axis=1)
     index = np.clip(days_run - 1, 0, arr.shape[1] - 1)
     return np.where(days_run > 0, cumulative[np.arange(members), index], 0.0)
-
-
-@dataclass(frozen=True)
-class ScenarioCampaign:
-    """A contest's campaign built from a scenario for one member, with the forces it used."""
-
-    params: campaign.ADMParams
-    days: int
-    contest: str
-    month: str
-    forces: list[dict[str, object]]
-
-
-def scenario_campaign(
-    model: CompiledScenario,
-    p: dict[str, FloatArray],
-    contest_id: str | None = None,
-    month: int | None = None,
-) -> ScenarioCampaign:
-    """Build the ADM inputs of a scenario's campaign contest for the first member of ``p``.
-
-    The theatre is taken at peace in ``month`` (default: the last month of the period), with the
-    levers and dated events that have taken effect by then: the state an attacker would weigh.
-    """
-    from posturelab.engine.forces import score_forces
-    from posturelab.engine.simulate import lever_active, peacetime_personnel
-
-    contests = [c for c in model.contests if c.campaign == "adm"]
-    if contest_id is not None:
-        contests = [c for c in contests if c.id == contest_id]
-    if not contests:
-        raise ValueError("the scenario has no contest with an 'adm' campaign")
-    c = contests[0]
-    at = model.n_months - 1 if month is None else month
-    scores = score_forces(model, p, 1)
-    personnel = peacetime_personnel(model, p, scores.personnel, at)
-    strength = scoring.strength_factor(personnel, scores.personnel)
-    context = TheatreContext(
-        at,
-        np.zeros(1, dtype=bool),
-        bool(lever_active(model, "one_theatre_date", switch="one_theatre")[at]),
-        bool(lever_active(model, "jfhq_date")[at]),
-    )
-    params, days = campaign_inputs(model, c, p, scores, strength, np.arange(1), context)
-    rows = []
-    sides = (("attacker", c.attacker_forces), ("defender", c.defender_forces),
-             ("patron", c.patron_home_forces))  # fmt: skip
-    for side, index in sides:
-        for f in index:
-            rows.append(
-                {
-                    "force": model.forces.ids[f],
-                    "actor": model.forces.actor[f],
-                    "side": side,
-                    "personnel": float(personnel[0, f]),
-                    "ground": float(scores.ground[0, f] * strength[0, f]),
-                    "aircraft": float(scores.aircraft[0, f] * strength[0, f]),
-                }
-            )
-    return ScenarioCampaign(params, days, c.id, model.months[at], rows)

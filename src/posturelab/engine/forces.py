@@ -7,12 +7,13 @@ strength factor (current over initial personnel) as forces move.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from posturelab.engine.compiled import CompiledScenario
+from posturelab.engine.frame import Frame
 from posturelab.models import scoring
 
 FloatArray = NDArray[np.float64]
@@ -48,20 +49,20 @@ class ForceScores:
         return (self.ground + self.aircraft * self.air_weight[:, None]) * strength
 
 
-def score_forces(model: CompiledScenario, p: dict[str, FloatArray], n: int) -> ForceScores:
+def score_forces(frame: Frame, p: Mapping[str, FloatArray], n: int) -> ForceScores:
     """Score every force of the scenario for ``n`` members with sampled parameters ``p``."""
-    count = len(model.forces.ids)
+    count = len(frame.forces.ids)
     ground = np.zeros((n, count))
     ground_full = np.zeros((n, count))
     aircraft = np.zeros((n, count))
     personnel = np.zeros((n, count))
     one = np.ones(n)
-    for f, force_id in enumerate(model.forces.ids):
+    for f, force_id in enumerate(frame.forces.ids):
         prefix = f"forces.{force_id}"
         quality = p.get(f"{prefix}.quality", one)
         readiness = p.get(f"{prefix}.readiness", one)
         forward = p.get(f"{prefix}.forward_share", one)
-        classes = model.equipment_classes.get(force_id, ())
+        classes = frame.forces.equipment.get(force_id, ())
         if classes:
             counts = np.stack([p[f"{prefix}.equipment.{c}"] for c in classes], axis=1)
             weights = np.stack([p[f"scoring.weights.{c}"] for c in classes], axis=1)

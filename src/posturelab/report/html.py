@@ -114,7 +114,7 @@ def find_scenario(manifest: Mapping[str, Any], runs_dir: Path) -> LoadedScenario
 
 def provenance_rows(loaded: LoadedScenario) -> list[dict[str, Any]]:
     """Every number of the scenario with its value or distribution and its provenance."""
-    from posturelab.engine.compiled import catalogue
+    from posturelab.scenario.numbers import catalogue
 
     s = loaded.scenario
     publishers = {src.id: src.publisher for src in s.sources}

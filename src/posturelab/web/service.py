@@ -209,8 +209,8 @@ def campaign_trace(loaded: LoadedScenario, levers: Mapping[str, LeverValue]) -> 
     ScenarioError
         When the scenario has no contest with an ``adm`` campaign.
     """
-    from posturelab.engine.campaigns import scenario_campaign
     from posturelab.engine.compiled import compile_scenario
+    from posturelab.engine.scenario_campaign import scenario_campaign
     from posturelab.engine.simulate import sample_parameters
     from posturelab.models.campaign import STOP_REASONS, simulate_adm
 
@@ -227,7 +227,7 @@ def campaign_trace(loaded: LoadedScenario, levers: Mapping[str, LeverValue]) -> 
     return {
         "contest": built.contest,
         "month": built.month,
-        "forces": built.forces,
+        "forces": [f.as_dict() for f in built.forces],
         "day": list(range(built.days + 1)),
         "A": _clean(result.A[0]),
         "D": _clean(result.D[0]),

@@ -1,0 +1,103 @@
+"""One theatre campaign built from a scenario's forces, as an attacker would weigh it in a month.
+
+Used by ``posturelab campaign --scenario`` and the dashboard: the contest's theatre at peace in a
+given month, with the levers and dated events that have taken effect by then, turned into the
+inputs of Epstein's Adaptive Dynamic Model for one member, with the scored forces it used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from posturelab.engine.campaigns import TheatreContext, campaign_inputs
+from posturelab.engine.compiled import CompiledScenario
+from posturelab.engine.contest_specs import ContestsSpec
+from posturelab.engine.forces import score_forces
+from posturelab.engine.posture import PostureSpec, peacetime_personnel
+from posturelab.models import campaign, scoring
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class ScoredForce:
+    """One force in a scenario campaign: its side, personnel and scores that month."""
+
+    force: str
+    actor: str
+    side: str
+    personnel: float
+    ground: float
+    aircraft: float
+
+    def as_dict(self) -> dict[str, str | float]:
+        """The force as a JSON-ready mapping."""
+        return {
+            "force": self.force,
+            "actor": self.actor,
+            "side": self.side,
+            "personnel": self.personnel,
+            "ground": self.ground,
+            "aircraft": self.aircraft,
+        }
+
+
+@dataclass(frozen=True)
+class ScenarioCampaign:
+    """A contest's campaign built from a scenario for one member, with the forces it used."""
+
+    params: campaign.ADMParams
+    days: int
+    contest: str
+    month: str
+    forces: tuple[ScoredForce, ...]
+
+
+def scenario_campaign(
+    model: CompiledScenario,
+    p: Mapping[str, FloatArray],
+    contest_id: str | None = None,
+    month: int | None = None,
+) -> ScenarioCampaign:
+    """Build the ADM inputs of a scenario's campaign contest for the first member of ``p``.
+
+    The theatre is taken at peace in ``month`` (default: the last month of the period), with the
+    levers and dated events that have taken effect by then: the state an attacker would weigh.
+    """
+    spec = model.spec("contests", ContestsSpec)
+    contests = [c for c in spec.contests if c.campaign == "adm"] if spec else []
+    if contest_id is not None:
+        contests = [c for c in contests if c.id == contest_id]
+    if spec is None or not contests:
+        raise ValueError("the scenario has no contest with an 'adm' campaign")
+    c = contests[0]
+    at = model.n_months - 1 if month is None else month
+    scores = score_forces(model, p, 1)
+    posture = model.spec("posture", PostureSpec)
+    personnel = (
+        peacetime_personnel(posture, p, scores.personnel, at) if posture else scores.personnel
+    )
+    strength = scoring.strength_factor(personnel, scores.personnel)
+    context = TheatreContext(
+        at, np.zeros(1, dtype=bool), bool(spec.one_theatre[at]), bool(spec.jfhq[at])
+    )
+    params, days = campaign_inputs(spec, c, p, scores, strength, np.arange(1), context)
+    sides = (("attacker", c.attacker_forces), ("defender", c.defender_forces),
+             ("patron", c.patron_home_forces))  # fmt: skip
+    rows = tuple(
+        ScoredForce(
+            force=model.forces.ids[f],
+            actor=model.forces.actor[f],
+            side=side,
+            personnel=float(personnel[0, f]),
+            ground=float(scores.ground[0, f] * strength[0, f]),
+            aircraft=float(scores.aircraft[0, f] * strength[0, f]),
+        )
+        for side, index in sides
+        for f in index
+    )
+    return ScenarioCampaign(params, days, c.id, model.months[at], rows)
