@@ -153,7 +153,7 @@ def test_sensitivity_sobol_and_morris(run_cli, tmp_path: Path) -> None:
     ("args", "message"),
     [
         (("--indicator", "p_dprk_attack", "--n", "6"), "power of two"),
-        (("--indicator", "nonsense"), "unknown or missing indicator 'nonsense'"),
+        (("--indicator", "nonsense"), "unknown indicator 'nonsense'"),
         (("--indicator", "p_dprk_attack", "--method", "fast"), "sobol or morris"),
         (("--indicator", "p_dprk_attack", "--month", "1999-01"), "outside the scenario's period"),
     ],

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from posturelab.engine.component import Indicator
 from posturelab.engine.run import RunOptions
 from posturelab.errors import InputError
 from posturelab.explore.compare import (
@@ -39,14 +40,26 @@ def toy_dataset() -> xr.Dataset:
     )
 
 
+P_WAR = Indicator(
+    "p_war",
+    "p_{contest}",
+    "probability",
+    "probability",
+    "war",
+    hazard="hazard_war",
+    onset="attack_month_war",
+)
+TROOPS = Indicator("troops", "troops", "series", "personnel", "troops")
+
+
 def test_risk_is_one_minus_the_product_of_survival() -> None:
     ds = toy_dataset()
     assert risk_by(ds, "hazard_war", 2) == pytest.approx([1 - 0.9 * 0.8, 0.5])
     assert risk_by(ds, "hazard_war", 0) == pytest.approx([0.1, 0.0])
-    values = member_values(ds, "p_war", "probability")
+    values = member_values(ds, P_WAR)
     assert values.basis == "risk"
     assert values.month == "2025-03"
-    outcome = member_values(ds, "p_war", "probability", "2025-02", prefer_risk=False)
+    outcome = member_values(ds, P_WAR, "2025-02", prefer_risk=False)
     assert outcome.basis == "outcome"
     assert list(outcome.values) == [0.0, 0.0]  # the war starts only in the third month
 
@@ -54,9 +67,9 @@ def test_risk_is_one_minus_the_product_of_survival() -> None:
 def test_series_fall_back_to_the_last_finite_month() -> None:
     ds = toy_dataset()
     assert list(series_at(ds, "hazard_war", 2)) == [0.2, 0.5]
-    assert list(member_values(ds, "troops", "series", "2025-02").values) == [4.0, 2.0]
+    assert list(member_values(ds, TROOPS, "2025-02").values) == [4.0, 2.0]
     with pytest.raises(InputError, match="outside the scenario's period"):
-        member_values(ds, "troops", "series", "2031-01")
+        member_values(ds, TROOPS, "2031-01")
 
 
 def test_paired_statistics() -> None:

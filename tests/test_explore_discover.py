@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from posturelab.engine.indicators import scenario_indicators
 from posturelab.engine.run import RunOptions, run_ensemble
 from posturelab.errors import InputError
 from posturelab.explore.discover import Condition, discover, parse_where
-from posturelab.explore.outcomes import indicator_kinds
 from posturelab.scenario.levers import resolve_levers
 from posturelab.scenario.loader import load_scenario
 
@@ -46,7 +46,7 @@ def test_unknown_indicator_lists_the_known_ones() -> None:
 def test_discovery_on_korea() -> None:
     s = load_scenario("korea-2025").scenario
     result = run_ensemble(s, resolve_levers(s, {}), RunOptions(members=400, seed=4))
-    kinds = indicator_kinds(s, result.dataset)
+    kinds = scenario_indicators(s)
     found = discover(result.dataset, parse_where("p_dprk_attack > 4%", list(kinds)), kinds, seed=4)
     payload = found.as_dict()
     assert payload["bases"] == {"p_dprk_attack": "risk"}

@@ -233,7 +233,7 @@ def test_same_numbers_on_every_runner_whatever_the_chunk_size(korea):
         xr.testing.assert_identical(sobol, ensemble(korea, 32, 9, local.executor, sampler="sobol"))
         # sensitivity designs: repeated member indices, a design row per point
         points = np.random.default_rng(1).random((4, 3, len(uncertain_names(korea))))
-        args = (korea, resolve_levers(korea, {}), "hazard_prc_taiwan_war", "series")
+        args = (korea, resolve_levers(korea, {}), "hazard_prc_taiwan_war")
         here = ensemble_model(*args, seed=3, chunk_size=5)(points)
         pooled = ensemble_model(*args, seed=3, chunk_size=5, executor=local.executor)(points)
         np.testing.assert_array_equal(here, pooled)

@@ -109,7 +109,7 @@ def test_engine_sensitivity_on_korea() -> None:
     s = loaded.scenario
     levers = resolve_levers(s, {})
     result = engine_sensitivity(
-        s, levers, "p_dprk_attack", "probability", method="sobol", n=8, seed=11
+        s, levers, "p_dprk_attack", method="sobol", n=8, seed=11
     )
     k = len(result.rows)
     assert result.evaluations == 8 * (k + 2)

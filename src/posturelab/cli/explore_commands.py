@@ -15,15 +15,11 @@ from rich.table import Table
 
 from posturelab.cli.console import out, print_json
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
+from posturelab.engine.indicators import reported_names, scenario_indicators
 from posturelab.engine.run import DEFAULT_MEMBERS, DEFAULT_SEED, RunOptions, run_ensemble
 from posturelab.engine.run import uncertain_names as uncertain_of
 from posturelab.errors import InputError
-from posturelab.explore.outcomes import (
-    indicator_kinds,
-    indicator_units,
-    month_index,
-    parameter_matrix,
-)
+from posturelab.explore.outcomes import month_index, parameter_matrix
 from posturelab.runners import DEFAULT_RUNNER, make_executor
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import DEFAULT_SCENARIO, LoadedScenario, load_scenario
@@ -133,11 +129,12 @@ def compare_command(
     with make_executor(runner, workers, scheduler) as executor:
         comparison = compare(s, levers_a, levers_b, options, month=month, executor=executor)
     if indicator:
-        unknown = [n for n in indicator if n not in comparison.kinds]
+        known = reported_names(comparison.indicators)
+        unknown = [n for n in indicator if n not in known]
         if unknown:
             raise InputError.single(
                 "<command line>",
-                f"unknown indicator {unknown[0]!r} (indicators: {', '.join(comparison.kinds)})",
+                f"unknown indicator {unknown[0]!r} (indicators: {', '.join(known)})",
                 path="--indicator",
             )
         comparison.effects = {n: comparison.effects[n] for n in indicator}
@@ -335,12 +332,11 @@ def sensitivity_command(
     s = loaded.scenario
     levers = resolve_levers(s, parse_assignments(s, set_ or []), variant)
     _check_month(loaded, month)
-    probe = run_ensemble(s, levers, RunOptions(members=2, seed=seed))
-    kinds = indicator_kinds(s, probe.dataset)
-    if indicator not in kinds:
+    declared = scenario_indicators(s)
+    if indicator not in declared:
         raise InputError.single(
             "<command line>",
-            f"unknown or missing indicator {indicator!r} (indicators: {', '.join(kinds)})",
+            f"unknown indicator {indicator!r} (indicators: {', '.join(reported_names(declared))})",
             path="--indicator",
         )
     target = _target(runs_dir, out_dir, loaded, "sensitivity")
@@ -352,7 +348,6 @@ def sensitivity_command(
                 s,
                 levers,
                 indicator,
-                kinds[indicator],
                 method=chosen,
                 n=n,
                 seed=seed,
@@ -367,7 +362,7 @@ def sensitivity_command(
         loaded,
         result,
         indicator=indicator,
-        unit=indicator_units(s, probe.dataset).get(indicator, ""),
+        unit=declared[indicator].unit,
         options=RunOptions(members=result.evaluations, seed=seed),
         levers=levers,
         uncertain=uncertain,
@@ -445,12 +440,12 @@ def discover_command(
     options = RunOptions(members=members, seed=seed)
     with make_executor(runner, workers, scheduler) as executor:
         result = run_ensemble(s, levers, options, executor=executor)
-    kinds = indicator_kinds(s, result.dataset)
-    conditions = parse_where(where, list(kinds))
+    declared = scenario_indicators(s)
+    conditions = parse_where(where, reported_names(declared))
     found = discover(
         result.dataset,
         conditions,
-        kinds,
+        declared,
         seed=seed,
         month=month,
         alpha=alpha,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
+from posturelab.engine.component import Component, Indicator
 from posturelab.engine.components import COMPONENTS
 from posturelab.engine.frame import Frame, build_frame
 from posturelab.scenario.schema import LeverValue, Scenario
@@ -36,6 +37,18 @@ class CompiledScenario(Frame):
                 f"component {name!r} has a {type(found).__name__}, not a {kind.__name__}"
             )
         return found
+
+    def active_components(self) -> list[tuple[Component[Any, Any], Any]]:
+        """The components this scenario uses, in step order, each with its spec."""
+        return [(c, self.specs[c.name]) for c in COMPONENTS if c.name in self.specs]
+
+    def indicators(self) -> dict[str, Indicator]:
+        """Every variable the engine emits for this scenario, as its components declare it."""
+        return {
+            indicator.name: indicator
+            for component, spec in self.active_components()
+            for indicator in component.indicators(spec)
+        }
 
 
 def compile_scenario(scenario: Scenario, levers: Mapping[str, LeverValue]) -> CompiledScenario:

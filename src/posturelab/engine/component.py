@@ -76,6 +76,9 @@ class Indicator:
     auxiliary
         A variable that supports other indicators (a risk, an onset month) and is not reported on
         its own in summaries.
+    missing
+        Whether the value may be missing (NaN) where it does not apply: a hazard after the war
+        started, a campaign outcome where no attack happened. Any other NaN is a defect.
     """
 
     name: str
@@ -87,6 +90,7 @@ class Indicator:
     hazard: str | None = None
     onset: str | None = None
     auxiliary: bool = False
+    missing: bool = False
 
 
 @dataclass

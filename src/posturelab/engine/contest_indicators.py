@@ -77,9 +77,10 @@ def contest_indicators(spec: ContestsSpec) -> tuple[Indicator, ...]:
                       "monthly hazards.", auxiliary=True),
             Indicator(onset, ONSET, "distribution", "month index",
                       "Month (from the start, 0-based) in which the attack started.",
-                      auxiliary=True),
+                      auxiliary=True, missing=True),
             Indicator(hazard, HAZARD, "series", "probability per month",
-                      "Monthly probability that the attack starts."),
+                      "Monthly probability that the attack starts (missing once it has).",
+                      missing=True),
             Indicator(P_WIN.format(contest=c.id), P_WIN, "series", "probability",
                       "The attacker's perceived chance of a quick victory."),
             Indicator(RATIO.format(contest=c.id), RATIO, "series", "ratio",
@@ -116,10 +117,11 @@ def contest_indicators(spec: ContestsSpec) -> tuple[Indicator, ...]:
                     "probability",
                     "probability",
                     "Among members where the attack happens, the campaign reaches its objective.",
+                    missing=True,
                 )
             )
             out += [
-                Indicator(name, name, "distribution", unit, text)
+                Indicator(name, name, "distribution", unit, text, missing=True)
                 for name, unit, text in CAMPAIGN.values()
             ]
     if _two_fronts(spec):

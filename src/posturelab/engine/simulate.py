@@ -16,14 +16,12 @@ scenario share their draws (common random numbers).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from posturelab.engine.compiled import CompiledScenario
-from posturelab.engine.component import Component, Indicator, World, allocate_slots
-from posturelab.engine.components import COMPONENTS
+from posturelab.engine.component import World, allocate_slots
 from posturelab.engine.forces import score_forces
 from posturelab.engine.sampling import EVENTS, Sampler, member_stream, ppf, unit_design
 
@@ -40,23 +38,9 @@ class ChunkOutput:
     scalars: dict[str, FloatArray]
 
 
-def active_components(model: CompiledScenario) -> list[tuple[Component[Any, Any], Any]]:
-    """The components the scenario uses, in step order, each with its spec."""
-    return [(c, model.specs[c.name]) for c in COMPONENTS if c.name in model.specs]
-
-
-def declared_indicators(model: CompiledScenario) -> dict[str, Indicator]:
-    """Every variable the engine emits for ``model``, as declared by its components, by name."""
-    return {
-        indicator.name: indicator
-        for component, spec in active_components(model)
-        for indicator in component.indicators(spec)
-    }
-
-
 def slot_layout(model: CompiledScenario) -> tuple[dict[str, int], int]:
     """First event slot of each active component, and the slots per member and month."""
-    active = active_components(model)
+    active = model.active_components()
     return allocate_slots(
         {c.name: c.scenario_slots(spec) for c, spec in active},
         {c.name: c.fixed_slots for c, _ in active},
@@ -144,11 +128,11 @@ def simulate_chunk(
         personnel=scores.personnel.copy(),
         forces_changed=np.ones(n, dtype=bool),
     )
-    active = active_components(model)
+    active = model.active_components()
     states = [component.init(spec, world) for component, spec in active]
     series = {
         name: np.full((n, n_months), np.nan)
-        for name, indicator in declared_indicators(model).items()
+        for name, indicator in model.indicators().items()
         if indicator.kind == "series"
     }
     for month in range(n_months):

@@ -10,11 +10,12 @@ where the value does not apply, such as a hazard after the attack started, are l
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import xarray as xr
 
-from posturelab.registry import IndicatorSpec
+from posturelab.engine.component import Indicator
 
 Z90 = 1.6448536269514722  # standard normal quantile for a two-sided 90% interval
 
@@ -31,7 +32,7 @@ def wilson_interval(successes: float, n: int, z: float = Z90) -> tuple[float, fl
 
 
 def summarise(
-    dataset: xr.Dataset, names: list[str], specs: dict[str, IndicatorSpec]
+    dataset: xr.Dataset, names: list[str], specs: Mapping[str, Indicator]
 ) -> dict[str, dict[str, float | None]]:
     """Return ``{name: {"mean", "p05", "p50", "p95", ...}}`` for the given indicators."""
     out: dict[str, dict[str, float | None]] = {}

@@ -54,15 +54,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from posturelab.engine.indicators import scenario_indicators
 from posturelab.engine.run import EnsembleResult, RunOptions, run_ensemble
 from posturelab.explore.compare import effect_on, paired_difference, paired_proportion_interval
 from posturelab.explore.features import feature_scores
-from posturelab.explore.outcomes import (
-    indicator_kinds,
-    indicator_units,
-    member_values,
-    parameter_matrix,
-)
+from posturelab.explore.outcomes import member_values, parameter_matrix
 from posturelab.explore.prim import PrimResult, box_limits, prim_on_top
 from posturelab.scenario.levers import resolve_levers
 from posturelab.scenario.schema import Claim, LeverValue, Scenario
@@ -206,9 +202,9 @@ def evaluate_claim(
     treat_levers = resolve_levers(scenario, {**claim.base, **claim.treatment})
     base = runs.get(base_levers)
     treatment = runs.get(treat_levers)
-    kinds = indicator_kinds(scenario, base.dataset)
-    if claim.indicator not in kinds:
-        available = ", ".join(sorted(kinds))
+    declared = scenario_indicators(scenario)
+    if claim.indicator not in declared:
+        available = ", ".join(sorted(declared))
         return ClaimResult(
             **common,
             verdict="not_evaluated",
@@ -217,17 +213,17 @@ def evaluate_claim(
                 f"(available: {available})"
             ),
         )
-    kind = kinds[claim.indicator]
+    indicator = declared[claim.indicator]
     sign = 1.0 if claim.direction == "increase" else -1.0
-    vt = member_values(treatment.dataset, claim.indicator, kind, claim.horizon)
-    vb = member_values(base.dataset, claim.indicator, kind, claim.horizon)
+    vt = member_values(treatment.dataset, indicator, claim.horizon)
+    vb = member_values(base.dataset, indicator, claim.horizon)
     both = np.isfinite(vt.values) & np.isfinite(vb.values)
     d, stats = paired_difference(vt.values, vb.values)
     signed = sign * d
     holds = signed > claim.threshold
     share = float(holds.mean()) if d.size else math.nan
     opposite = float(np.mean(signed < -claim.threshold)) if d.size else math.nan
-    effect = effect_on(treatment.dataset, base.dataset, claim.indicator, kind, claim.horizon)
+    effect = effect_on(treatment.dataset, base.dataset, indicator, claim.horizon)
     if d.size == 0:
         verdict: Verdict = "not_evaluated"
         reason = f"indicator {claim.indicator!r} applies to no member in both settings"
@@ -285,7 +281,7 @@ def evaluate_claim(
         verdict=verdict,
         reason=reason,
         basis=basis_note,
-        unit=indicator_units(scenario, base.dataset).get(claim.indicator, ""),
+        unit=indicator.unit,
         n=int(d.size),
         effect_p05=stats["p05"],
         effect_p50=stats["p50"],

@@ -42,10 +42,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from posturelab.engine.component import Indicator, IndicatorKind
+from posturelab.engine.indicators import reported_names, scenario_indicators
 from posturelab.engine.run import EnsembleResult, RunOptions, run_ensemble
 from posturelab.engine.summary import Z90, wilson_interval
-from posturelab.explore.outcomes import indicator_kinds, member_values
-from posturelab.registry import IndicatorKind
+from posturelab.explore.outcomes import member_values
 from posturelab.scenario.schema import LeverValue, Scenario
 
 ROUNDING = 1e-12
@@ -159,16 +160,17 @@ def mean_difference_interval(d: np.ndarray, z: float = Z90) -> tuple[float, floa
 
 
 def effect_on(
-    a: xr.Dataset, b: xr.Dataset, name: str, kind: IndicatorKind, month: str | None = None
+    a: xr.Dataset, b: xr.Dataset, indicator: Indicator, month: str | None = None
 ) -> Effect:
     """The paired effect ``A - B`` on one indicator."""
-    va = member_values(a, name, kind, month)
-    vb = member_values(b, name, kind, month)
+    name, kind = indicator.name, indicator.kind
+    va = member_values(a, indicator, month)
+    vb = member_values(b, indicator, month)
     d, stats = paired_difference(va.values, vb.values)
     extra: dict[str, float | None] = {}
     if kind == "probability":
-        oa = member_values(a, name, kind, month, prefer_risk=False).values
-        ob = member_values(b, name, kind, month, prefer_risk=False).values
+        oa = member_values(a, indicator, month, prefer_risk=False).values
+        ob = member_values(b, indicator, month, prefer_risk=False).values
         both = np.isfinite(oa) & np.isfinite(ob)
         mean, low, high = paired_proportion_interval(oa[both], ob[both])
         extra = {"outcome_diff": mean, "outcome_diff_low": low, "outcome_diff_high": high}
@@ -195,7 +197,8 @@ class Comparison:
     a: EnsembleResult
     b: EnsembleResult
     effects: dict[str, Effect]
-    kinds: dict[str, IndicatorKind]
+    indicators: dict[str, Indicator]
+    """The declarations of the scenario's indicators."""
 
 
 def compare(
@@ -228,10 +231,12 @@ def compare(
     """
     a = run_ensemble(scenario, levers_a, options, executor=executor)
     b = run_ensemble(scenario, levers_b, options, executor=executor)
-    kinds = indicator_kinds(scenario, a.dataset)
-    names = indicators if indicators is not None else list(kinds)
-    effects = {n: effect_on(a.dataset, b.dataset, n, kinds[n], month) for n in names if n in kinds}
-    return Comparison(a, b, effects, kinds)
+    declared = scenario_indicators(scenario)
+    names = indicators if indicators is not None else reported_names(declared)
+    effects = {
+        n: effect_on(a.dataset, b.dataset, declared[n], month) for n in names if n in declared
+    }
+    return Comparison(a, b, effects, declared)
 
 
 def lever_changes(

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from posturelab.engine.component import Indicator
 from posturelab.errors import InputError
 from posturelab.explore.features import feature_scores
 from posturelab.explore.outcomes import member_values, parameter_matrix
@@ -40,7 +41,6 @@ from posturelab.explore.prim import (
     prim_on_top,
     trajectory,
 )
-from posturelab.registry import IndicatorKind
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "<=": operator.le,
@@ -111,14 +111,14 @@ def parse_where(text: str, known: list[str] | None = None) -> list[Condition]:
 def evaluate_where(
     dataset: xr.Dataset,
     conditions: list[Condition],
-    kinds: dict[str, IndicatorKind],
+    indicators: Mapping[str, Indicator],
     month: str | None = None,
 ) -> tuple[np.ndarray, dict[str, str]]:
     """Members satisfying every condition, and the basis each indicator was read on."""
     flag = np.ones(dataset.sizes["member"], dtype=bool)
     bases: dict[str, str] = {}
     for c in conditions:
-        values = member_values(dataset, c.name, kinds[c.name], month)
+        values = member_values(dataset, indicators[c.name], month)
         bases[c.name] = values.basis
         with np.errstate(invalid="ignore"):
             flag &= np.isfinite(values.values) & OPERATORS[c.op](values.values, c.value)
@@ -164,7 +164,7 @@ class Discovery:
 def discover(
     dataset: xr.Dataset,
     conditions: list[Condition],
-    kinds: dict[str, IndicatorKind],
+    indicators: Mapping[str, Indicator],
     *,
     seed: int,
     month: str | None = None,
@@ -178,7 +178,7 @@ def discover(
     With no member or every member satisfying the conditions there is nothing to discover; the
     result then has no box.
     """
-    flag, bases = evaluate_where(dataset, conditions, kinds, month)
+    flag, bases = evaluate_where(dataset, conditions, indicators, month)
     x, names = parameter_matrix(dataset)
     if flag.all() or not flag.any() or x.shape[1] == 0:
         return Discovery(conditions, flag, bases, [], None, None)

@@ -65,7 +65,6 @@ from SALib.sample import sobol as sobol_sample
 from posturelab.engine.compiled import compile_scenario
 from posturelab.engine.run import ChunkDone, RunOptions, compute_chunks, uncertain_names
 from posturelab.explore.outcomes import member_values
-from posturelab.registry import IndicatorKind
 from posturelab.scenario.schema import LeverValue, Scenario
 
 Method = Literal["sobol", "morris"]
@@ -261,7 +260,6 @@ def ensemble_model(
     scenario: Scenario,
     levers: dict[str, LeverValue],
     indicator: str,
-    kind: IndicatorKind,
     *,
     seed: int,
     month: str | None = None,
@@ -279,6 +277,11 @@ def ensemble_model(
     (:func:`posturelab.runners.make_executor`); the numbers do not depend on it.
     """
     model_spec = compile_scenario(scenario, levers)
+    declared = model_spec.indicators()
+    if indicator not in declared:
+        listed = ", ".join(sorted(declared))
+        raise ValueError(f"unknown indicator {indicator!r}; this scenario provides: {listed}")
+    reads = declared[indicator]
 
     def model(points: np.ndarray) -> np.ndarray:
         design = np.clip(np.asarray(points, dtype=np.float64), 1e-9, 1.0 - 1e-9)
@@ -298,9 +301,7 @@ def ensemble_model(
             variables.update({n: (("member",), v) for n, v in chunk.scalars.items()})
             dataset = xr.Dataset(variables, coords={"month": list(model_spec.months)})
             lo = done.index * chunk_size
-            out[lo : lo + chunk.members.size] = member_values(
-                dataset, indicator, kind, month
-            ).values
+            out[lo : lo + chunk.members.size] = member_values(dataset, reads, month).values
 
         options = RunOptions(members=groups, seed=seed)
         compute_chunks(model_spec, options, plan, place, executor=executor, chunk_designs=rows)
@@ -313,7 +314,6 @@ def engine_sensitivity(
     scenario: Scenario,
     levers: dict[str, LeverValue],
     indicator: str,
-    kind: IndicatorKind,
     *,
     method: Method,
     n: int,
@@ -326,9 +326,7 @@ def engine_sensitivity(
     ``executor`` is where the engine's chunks run; ``None`` runs them in this process.
     """
     names = list(uncertain_names(scenario))
-    model = ensemble_model(
-        scenario, levers, indicator, kind, seed=seed, month=month, executor=executor
-    )
+    model = ensemble_model(scenario, levers, indicator, seed=seed, month=month, executor=executor)
     if method == "sobol":
         return sobol_indices(model, names, n, seed)
     return morris_indices(model, names, n, seed)

@@ -153,9 +153,9 @@ def _run_figures(run_dir: Path, loaded: LoadedScenario | None) -> list[tuple[str
     actors: tuple[str, ...] | None = None
     if loaded is not None:
         from posturelab.engine.blocs import landscape_actors
-        from posturelab.explore.outcomes import indicator_units
+        from posturelab.engine.indicators import indicator_units
 
-        units = indicator_units(loaded.scenario, dataset)
+        units = indicator_units(loaded.scenario)
         actors = landscape_actors(loaded.scenario)
     for start in range(0, min(len(series), 8), figures.MAX_PANELS):
         chunk = series[start : start + figures.MAX_PANELS]

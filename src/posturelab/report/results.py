@@ -18,11 +18,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from posturelab.engine.indicators import indicator_units
 from posturelab.engine.run import RunOptions
 from posturelab.explore.claims import ClaimResult
 from posturelab.explore.compare import Comparison, lever_changes
 from posturelab.explore.discover import Discovery
-from posturelab.explore.outcomes import indicator_units, member_values, parameter_matrix
+from posturelab.explore.outcomes import member_values, parameter_matrix
 from posturelab.explore.sensitivity import SensitivityResult
 from posturelab.report import figures
 from posturelab.scenario.loader import LoadedScenario
@@ -116,8 +117,12 @@ def write_comparison(
         headline,
         {"levers_b": dict(b.levers)},
     )
-    units = indicator_units(loaded.scenario, a.dataset)
-    series = [n for n, k in comparison.kinds.items() if k == "series" and n in comparison.effects]
+    units = indicator_units(loaded.scenario)
+    series = [
+        n
+        for n, ind in comparison.indicators.items()
+        if ind.kind == "series" and n in comparison.effects
+    ]
     # Series the levers move come first, then the rest in the engine's order.
     series.sort(
         key=lambda n: (
@@ -132,9 +137,9 @@ def write_comparison(
         for j, name in enumerate(names):
             columns[f"param:{name}"] = x[:, j]
         for name in comparison.effects:
-            kind = comparison.kinds[name]
-            va = member_values(a.dataset, name, kind).values
-            vb = member_values(b.dataset, name, kind).values
+            indicator = comparison.indicators[name]
+            va = member_values(a.dataset, indicator).values
+            vb = member_values(b.dataset, indicator).values
             columns[f"diff:{name}"] = va - vb
         _table(stage / "effects.parquet", columns)
         files: list[str] = []

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from posturelab.engine.indicators import reference_problems
 from posturelab.errors import InputError, Problem, ScenarioError
 from posturelab.scenario.references import check_references
 from posturelab.scenario.schema import Scenario
@@ -92,7 +93,12 @@ def parse_scenario(raw: bytes | str, name: str = "<scenario>") -> LoadedScenario
         scenario = Scenario.model_validate(located.data)
     except ValidationError as exc:
         problems.extend(_from_pydantic(exc, located, name))
-    for path, message in check_references(located.data):
+    found = check_references(located.data)
+    if scenario is not None and not problems and not found:
+        # What a scenario may name as an indicator is what the engine's components emit for it,
+        # so this check needs a valid scenario (see docs/architecture.md).
+        found = reference_problems(scenario)
+    for path, message in found:
         line, col = located.position(path)
         problems.append(Problem(name, line, col, _dotted(path), message))
     if problems or scenario is None:

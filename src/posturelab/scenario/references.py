@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from posturelab.registry import indicator_names
-
 Path = tuple[str | int, ...]
 Found = Iterator[tuple[Path, str]]
 
@@ -28,7 +26,11 @@ def _ids(data: Any, section: str) -> dict[str, int]:
 
 
 def check_references(data: Any) -> list[tuple[Path, str]]:
-    """Return every dangling reference, duplicate id or unknown indicator in ``data``."""
+    """Return every dangling reference or duplicate id in ``data``.
+
+    Indicator names in ``claims`` and ``outcomes`` are checked after validation, against what the
+    engine emits (:func:`posturelab.engine.indicators.reference_problems`).
+    """
     if not isinstance(data, dict):
         return []
     found: list[tuple[Path, str]] = []
@@ -41,7 +43,6 @@ def check_references(data: Any) -> list[tuple[Path, str]]:
         _force_refs,
         _relation_refs,
         _lever_refs,
-        _indicator_refs,
         _scoring_refs,
     ):
         found.extend(check(data))
@@ -185,22 +186,6 @@ def _lever_refs(data: dict[str, Any]) -> Found:
                 if isinstance(settings, dict):
                     for key in settings:
                         yield from _ref(key, levers, "lever", "levers", (section, i, field, key))
-
-
-def _indicator_refs(data: dict[str, Any]) -> Found:
-    known = indicator_names(data)
-    for section in ("claims", "outcomes"):
-        field = "indicator" if section == "claims" else "id"
-        for i, item in _items(data, section):
-            name = item.get(field)
-            if isinstance(name, str) and name not in known:
-                yield (
-                    (section, i, field),
-                    (
-                        f"unknown indicator {name!r}; "
-                        f"this scenario provides: {', '.join(sorted(known))}"
-                    ),
-                )
 
 
 def _scoring_refs(data: dict[str, Any]) -> Found:

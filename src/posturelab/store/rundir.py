@@ -28,10 +28,10 @@ import pyarrow.parquet as pq
 import xarray as xr
 
 from posturelab import __version__
+from posturelab.engine.indicators import reported_names, scenario_indicators
 from posturelab.engine.run import EnsembleResult, RunOptions
 from posturelab.engine.summary import summarise
 from posturelab.errors import InputError
-from posturelab.registry import INDICATORS, indicator_names
 from posturelab.scenario.loader import LoadedScenario
 from posturelab.scenario.schema import LeverValue
 from posturelab.store.chunks import atomic_write_json
@@ -121,7 +121,7 @@ def reported_indicators(loaded: LoadedScenario, result: EnsembleResult) -> list[
     """The scenario's declared outcomes, or every indicator the engine produced."""
     available = set(map(str, result.dataset.data_vars))
     declared = [o.id for o in loaded.scenario.outcomes]
-    names = declared or sorted(indicator_names(loaded.scenario.model_dump()))
+    names = declared or sorted(reported_names(scenario_indicators(loaded.scenario)))
     return [n for n in names if n in available]
 
 
@@ -133,8 +133,7 @@ def summary_of(loaded: LoadedScenario, result: EnsembleResult, run_dir: Path) ->
     """
     s = loaded.scenario
     names = reported_indicators(loaded, result)
-    templates = indicator_names(s.model_dump())
-    specs = {n: INDICATORS[templates[n]] for n in names}
+    specs = scenario_indicators(s)
     indicators = summarise(result.dataset, names, specs)
     return {
         "scenario": s.meta.id,

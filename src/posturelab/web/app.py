@@ -447,7 +447,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         """Quantiles over members per month of a catalogued run's series (as for a job)."""
         import xarray as xr
 
-        from posturelab.explore.outcomes import indicator_units
+        from posturelab.engine.indicators import indicator_units
         from posturelab.report.html import find_scenario
 
         row = _catalogued(cfg.runs_dir, run_id)
@@ -457,7 +457,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         with xr.open_dataset(path, engine="h5netcdf") as opened:
             dataset = opened.load()
         loaded = find_scenario(row.get("manifest") or {}, cfg.runs_dir)
-        units = {} if loaded is None else indicator_units(loaded.scenario, dataset)
+        units = {} if loaded is None else indicator_units(loaded.scenario)
         return {"settings": {"run": service.series_quantiles(dataset, units)}}
 
     @app.get("/api/runs/{run_id}/figures/{name}", response_class=Response)

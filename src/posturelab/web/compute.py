@@ -63,8 +63,8 @@ def _run(
     request: JobRequest, runs_dir: Path, advance: Callable[[int], None], draw_lock: threading.Lock
 ) -> dict[str, Any]:
     from posturelab.engine.blocs import landscape_actors
+    from posturelab.engine.indicators import indicator_units
     from posturelab.engine.run import run_ensemble
-    from posturelab.explore.outcomes import indicator_units
     from posturelab.report import figures
     from posturelab.web.service import series_quantiles
 
@@ -82,7 +82,7 @@ def _run(
         runner="web",
     )
     run_id = catalogue.register(target, runs_dir)
-    units = indicator_units(s, result.dataset)
+    units = indicator_units(s)
     svgs: dict[str, str] = {}
     with draw_lock:
         bloc = figures.bloc_diagram(result.dataset, f"{s.meta.id}: alignment", landscape_actors(s))
@@ -100,8 +100,8 @@ def _run(
 def _compare(
     request: JobRequest, runs_dir: Path, advance: Callable[[int], None], draw_lock: threading.Lock
 ) -> dict[str, Any]:
+    from posturelab.engine.indicators import indicator_units
     from posturelab.explore.compare import compare
-    from posturelab.explore.outcomes import indicator_units
     from posturelab.report import results
     from posturelab.web.service import series_quantiles
 
@@ -119,7 +119,7 @@ def _compare(
             elapsed_s=time.perf_counter() - started,
             runs_dir=runs_dir,
         )
-    units = indicator_units(s, comparison.a.dataset)
+    units = indicator_units(s)
     return {
         "run_id": target.name,
         "summary": summary,

@@ -123,10 +123,10 @@ def lever_controls(scenario: Scenario) -> list[dict[str, Any]]:
 def scenario_detail(loaded: LoadedScenario) -> dict[str, Any]:
     """A scenario's description for a client: meta, lever controls, claims, indicators, variants."""
     s = loaded.scenario
-    from posturelab.registry import indicator_names
+    from posturelab.engine.indicators import reported_names, scenario_indicators
 
     declared = [o.id for o in s.outcomes]
-    indicators = declared or sorted(indicator_names(s.model_dump()))
+    indicators = declared or sorted(reported_names(scenario_indicators(s)))
     has_campaign = any(c.campaign == "adm" for c in s.contests)
     return {
         "id": s.meta.id,

@@ -1,0 +1,55 @@
+"""The indicators a scenario provides, as the engine's components declare them.
+
+Every variable of a run's dataset is declared once, by the component that emits it
+(:class:`posturelab.engine.component.Indicator`): its kind, unit and description, and for a
+probability the variables its risk and onset month are read from. The analysis commands, the
+summaries, the dashboard and the scenario loader's check of ``claims`` and ``outcomes`` all read
+these declarations; nothing guesses a kind from a name or an array's shape.
+"""
+
+from __future__ import annotations
+
+from posturelab.engine.compiled import compile_scenario
+from posturelab.engine.component import Indicator
+from posturelab.scenario.levers import resolve_levers
+from posturelab.scenario.schema import Scenario
+
+Path = tuple[str | int, ...]
+
+
+def scenario_indicators(scenario: Scenario) -> dict[str, Indicator]:
+    """Every variable the engine emits for ``scenario`` (default levers), by name.
+
+    The names do not depend on the lever settings: a lever changes numbers, not structure.
+    """
+    return compile_scenario(scenario, resolve_levers(scenario, {})).indicators()
+
+
+def indicator_units(scenario: Scenario) -> dict[str, str]:
+    """The unit of every variable the engine emits for ``scenario``, by name."""
+    return {name: ind.unit for name, ind in scenario_indicators(scenario).items()}
+
+
+def reported_names(indicators: dict[str, Indicator]) -> list[str]:
+    """The indicators reported on their own (auxiliary risks and onset months left out)."""
+    return [name for name, ind in indicators.items() if not ind.auxiliary]
+
+
+def reference_problems(scenario: Scenario) -> list[tuple[Path, str]]:
+    """Claims and declared outcomes that name an indicator the scenario does not provide."""
+    known = scenario_indicators(scenario)
+    listed = ", ".join(sorted(reported_names(known)))
+    found: list[tuple[Path, str]] = []
+    for i, claim in enumerate(scenario.claims):
+        if claim.indicator not in known:
+            found.append(
+                (("claims", i, "indicator"),
+                 f"unknown indicator {claim.indicator!r}; this scenario provides: {listed}")
+            )  # fmt: skip
+    for i, outcome in enumerate(scenario.outcomes):
+        if outcome.id not in known:
+            found.append(
+                (("outcomes", i, "id"),
+                 f"unknown indicator {outcome.id!r}; this scenario provides: {listed}")
+            )  # fmt: skip
+    return found
