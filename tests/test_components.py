@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posturelab.engine.component import RESERVED_SLOTS, allocate_slots
 from posturelab.engine.compiled import compile_scenario
+from posturelab.engine.component import RESERVED_SLOTS, allocate_slots
 from posturelab.engine.components import COMPONENTS
 from posturelab.engine.indicators import reference_problems, reported_names, scenario_indicators
 from posturelab.engine.simulate import simulate_chunk, slot_layout
