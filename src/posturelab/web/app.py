@@ -41,7 +41,8 @@ from posturelab.errors import InputError, ScenarioError
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario
 from posturelab.store import catalogue
 from posturelab.web import service
-from posturelab.web.jobs import Job, JobRegistry, JobRequest, QueueFullError
+from posturelab.web.compute import JobRequest
+from posturelab.web.jobs import Job, JobRegistry, QueueFullError
 
 STATIC = Path(__file__).parent / "static"
 

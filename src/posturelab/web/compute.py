@@ -12,17 +12,33 @@ import io
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from posturelab.engine.run import RunOptions
+from posturelab.scenario.loader import LoadedScenario
+from posturelab.scenario.schema import LeverValue
 from posturelab.store import catalogue, rundir
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from posturelab.web.jobs import JobRequest
-
 SCENARIO_COPIES = "scenarios"
+
+JobKind = Literal["run", "compare", "claims"]
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A validated job request: the scenario, lever settings and ensemble options."""
+
+    kind: JobKind
+    loaded: LoadedScenario
+    levers: dict[str, LeverValue]
+    levers_b: dict[str, LeverValue]
+    options: RunOptions
+    claims: list[str] | None = None
 
 
 def keep_scenario_text(runs_dir: Path, text: str, sha256: str) -> Path:

@@ -22,12 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from posturelab.engine.run import RunOptions
 from posturelab.errors import InputError
-from posturelab.scenario.loader import LoadedScenario
-from posturelab.scenario.schema import LeverValue
+from posturelab.web import compute
+from posturelab.web.compute import JobKind, JobRequest
 
-JobKind = Literal["run", "compare", "claims"]
 JobStatus = Literal["queued", "running", "done", "failed"]
 
 
@@ -84,18 +82,6 @@ class Job:
             "elapsed_s": elapsed,
             "run_id": self.result.get("run_id"),
         }
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    """A validated job request: the scenario, lever settings and ensemble options."""
-
-    kind: JobKind
-    loaded: LoadedScenario
-    levers: dict[str, LeverValue]
-    levers_b: dict[str, LeverValue]
-    options: RunOptions
-    claims: list[str] | None = None
 
 
 class JobRegistry:
@@ -187,8 +173,6 @@ class JobRegistry:
         return advance
 
     def _execute(self, job: Job, request: JobRequest) -> None:
-        from posturelab.web import compute
-
         job.status = "running"
         job.started = time.time()
         try:
