@@ -11,7 +11,9 @@ every active component steps, then every one records. Nothing registers itself a
 3. ``alignment``: landscape-theory alignment and the cohesion of tracked blocs
    (:mod:`posturelab.engine.blocs`);
 4. ``contests``: allocation, attack decisions, wars and campaigns, strikes and entrapment, in the
-   patrons' priority order (:mod:`posturelab.engine.contests`).
+   patrons' priority order (:mod:`posturelab.engine.contests`);
+5. ``artillery``: the bombardment of a city when a contest's war starts
+   (:mod:`posturelab.engine.artillery`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from posturelab.engine.arms_race import ArmsComponent
+from posturelab.engine.artillery import ArtilleryComponent
 from posturelab.engine.blocs import AlignmentComponent
 from posturelab.engine.component import Component
 from posturelab.engine.contests import ContestsComponent
@@ -29,4 +32,5 @@ COMPONENTS: tuple[Component[Any, Any], ...] = (
     ArmsComponent(),
     AlignmentComponent(),
     ContestsComponent(),
+    ArtilleryComponent(),
 )

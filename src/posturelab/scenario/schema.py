@@ -362,6 +362,27 @@ class Entrapment(Strict):
     after_strike: Fraction = Field(description="Added monthly probability after a strike.")
 
 
+class Artillery(Strict):
+    """A bombardment of a city by the attacker's artillery and rockets once its war starts.
+
+    See ``docs/models/artillery.md``: pieces in range, casualties per piece-hour in the open and
+    the share left once people shelter, the time to shelter, the opening barrage and the sustained
+    rate of fire after it, and the counter-battery kill rate.
+    """
+
+    target: Text = Field(description="The city under fire; it names the indicators.")
+    hours: Annotated[
+        int, Field(ge=1, le=24 * 365, description="Hours of fire from the war's start counted.")
+    ]
+    pieces: NonNegative
+    lethality_open: NonNegative
+    sheltered_share: Fraction
+    shelter_hours: Positive
+    barrage_hours: Positive
+    sustained_share: Fraction
+    counter_battery_per_hour: Fraction
+
+
 class Contest(Strict):
     """A potential attack: who might attack whom, where, and the terms of its decision (DESIGN 5.3).
 
@@ -401,6 +422,7 @@ class Contest(Strict):
     campaign: Literal["ratio", "adm"] = "ratio"
     campaign_terms: CampaignTerms | None = None
     strike: Strike | None = None
+    artillery: Artillery | None = None
     entrapment: list[Entrapment] = Field(default_factory=list)
 
     @model_validator(mode="after")
