@@ -23,3 +23,13 @@ def test_readme_names_the_two_commands():
     assert "make run" in readme and "make test" in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_indicators_page_lists_every_declared_template():
+    from posturelab.engine.indicators import scenario_indicators
+    from posturelab.scenario.loader import builtin_ids, load_scenario
+
+    doc = (ROOT / "docs" / "indicators.md").read_text()
+    for source in [*builtin_ids(), str(ROOT / "examples" / "border-dispute.yaml")]:
+        for indicator in scenario_indicators(load_scenario(source).scenario).values():
+            assert f"`{indicator.template}`" in doc, indicator.template
