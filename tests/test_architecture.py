@@ -126,3 +126,15 @@ def test_every_module_has_a_layer_and_models_import_no_other_layer() -> None:
     for module, targets in graph.items():
         if module.startswith("posturelab.models."):
             assert all(t.startswith("posturelab.models") for t in targets), module
+
+
+def test_the_architecture_page_names_the_layers_and_components_in_order() -> None:
+    import re
+
+    from posturelab.engine.components import COMPONENTS
+
+    doc = (ROOT.parents[1] / "docs" / "architecture.md").read_text()
+    rows = re.findall(r"^\| (\w+) \| `posturelab", doc, flags=re.M)
+    assert rows == [name for name, _ in LAYERS]
+    steps = re.findall(r"^\d\. `(\w+)` \(`engine/", doc, flags=re.M)
+    assert steps == [c.name for c in COMPONENTS]
