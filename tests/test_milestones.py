@@ -11,6 +11,7 @@ from posturelab.engine.milestones import ensemble_campaign, first_day_at_depth
 from posturelab.engine.run import DEFAULT_SEED
 from posturelab.engine.simulate import sample_parameters
 from posturelab.errors import ScenarioError
+from posturelab.models.campaign import ATTACKER_BREAKPOINT
 from posturelab.scenario.levers import resolve_levers
 from posturelab.scenario.loader import load_scenario, parse_scenario
 
@@ -159,3 +160,21 @@ def test_same_seed_same_report_and_bad_options(run_cli):
     assert alone.code == 2 and "need --scenario" in alone.err
     none = run_cli("campaign", "--scenario", EXAMPLE, "--members", "5")
     assert none.code == 2 and "no contest with an 'adm' campaign" in none.err
+
+
+@pytest.mark.parametrize(
+    ("ident", "air", "most"),
+    [
+        ("korea-1950", "forces.us_fifth_air_force.aircraft", 0.0),
+        ("baltics-2016", "forces.nato_air.aircraft", 0.03),
+    ],
+)
+def test_allied_air_is_what_breaks_the_attacker(ident, air, most):
+    """The claim of docs/scenarios: without allied aircraft the attacker (almost) never breaks."""
+    scenario = load_scenario(ident).scenario
+    model = compile_scenario(scenario, resolve_levers(scenario, {}))
+    p = sample_parameters(model, DEFAULT_SEED, np.arange(1000), 1000, "mc")
+    _, with_air = ensemble_campaign(model, p, 1000)
+    _, without = ensemble_campaign(model, {**p, air: np.zeros(1000)}, 1000)
+    assert np.mean(with_air.stop_code == ATTACKER_BREAKPOINT) > 0.25
+    assert np.mean(without.stop_code == ATTACKER_BREAKPOINT) <= most
