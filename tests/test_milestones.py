@@ -87,6 +87,8 @@ def test_new_scenarios_validate_show_sources_and_run(ident, run_cli, tmp_path):
     sources = json.loads(run_cli("sources", ident, "--json").out)
     for row in sources["parameters"]:
         assert row["source"] or row["assumption"], row["name"]
+    listed = {s["id"] for s in sources["sources"]}
+    assert sources["observed"] and all(r["source"] in listed for r in sources["observed"])
     result = run_cli("run", ident, "--members", "20", "--out", str(tmp_path / ident))
     assert result.code == 0, result.err
     assert (tmp_path / ident / "manifest.json").is_file()

@@ -116,12 +116,26 @@ def sources_command(
     loaded = load_scenario(scenario)
     s = loaded.scenario
     rows = provenance_rows(s)
+    observed = [
+        {
+            "theatre": th.id,
+            "milestone": m.id,
+            "days": list(m.observed.day_range()),
+            "dates": m.observed.date_range(),
+            "source": m.observed.source,
+            "note": m.observed.note,
+        }
+        for th in s.theatres
+        for m in th.milestones
+        if m.observed is not None
+    ]
     if json_out:
         print_json(
             {
                 "scenario": s.meta.id,
                 "sources": [src.model_dump(mode="json") for src in s.sources],
                 "parameters": rows,
+                "observed": observed,
             }
         )
         return
@@ -138,6 +152,23 @@ def sources_command(
         )
         table.add_row(row["name"], row["shown"], row["unit"] or "", origin)
     out.print(table)
+    if observed:
+        records = Table(title="Observed records of milestones (day 0 = the start of the campaign)")
+        for column in ("theatre", "milestone", "days", "dates", "source"):
+            records.add_column(column, overflow="fold")
+        for r in observed:
+            low, high = (f"{d:g}" for d in r["days"])
+            dates = r["dates"]
+            records.add_row(
+                r["theatre"],
+                r["milestone"],
+                low if low == high else f"{low}-{high}",
+                "-"
+                if dates is None
+                else (dates[0] if dates[0] == dates[1] else " to ".join(dates)),
+                r["source"],
+            )
+        out.print(records)
     sources = Table(title="Sources")
     for column in ("id", "publisher", "title", "date"):
         sources.add_column(column, overflow="fold")
