@@ -99,6 +99,17 @@ def test_korea_1950_hindcast_report(run_cli):
     assert result.code == 0, result.err
     payload = json.loads(result.out)
     assert payload["contest"] == "kpa_invasion" and payload["members"] == 40
+    assert payload["days"] == 60
+    longer = run_cli("campaign", "--scenario", "korea-1950", "--members", "5", "--days", "90")
+    assert (
+        longer.code == 0
+        and json.loads(
+            run_cli(
+                "campaign", "--scenario", "korea-1950", "--members", "5", "--days", "90", "--json"
+            ).out
+        )["days"]
+        == 90
+    )
     rows = {m["id"]: m for m in payload["milestones"]}
     assert list(rows) == ["seoul", "taejon", "pusan_perimeter"]
     observed = {k: (m["observed"]["first_day"], m["observed"]["last_day"]) for k, m in rows.items()}

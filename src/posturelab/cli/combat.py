@@ -507,7 +507,7 @@ def campaign_command(
                 raise InputError.single(
                     "<command line>", "give either --member or --members, not both", path="--member"
                 )
-            _ensemble(scenario, set_ or [], month, members, seed, as_json)
+            _ensemble(scenario, set_ or [], month, members, seed, as_json, days)
             return
         built, values, s = _scenario_campaign(scenario, set_ or [], month, member, seed)
         adm, horizon = _one_member(built.params), days or built.days
@@ -543,13 +543,20 @@ def campaign_command(
 
 
 def _ensemble(
-    ref: str, assignments: list[str], month: str | None, members: int, seed: int, as_json: bool
+    ref: str,
+    assignments: list[str],
+    month: str | None,
+    members: int,
+    seed: int,
+    as_json: bool,
+    days: int | None,
 ) -> None:
     loaded = load_scenario(ref)
     s = loaded.scenario
     model = compile_scenario(s, resolve_levers(s, parse_assignments(s, assignments)))
+    at = _month(model, month)
     try:
-        payload = milestones.ensemble_milestones(model, s, seed, members, _month(model, month))
+        payload = milestones.ensemble_milestones(model, s, seed, members, at, days)
     except ValueError as exc:
         raise InputError.single(loaded.origin, str(exc), path="contests") from None
     if as_json:

@@ -107,11 +107,12 @@ def ensemble_milestones(
     seed: int,
     members: int,
     month: int | None,
+    days: int | None = None,
 ) -> dict[str, Any]:
     """Run the campaign for ``members`` sampled members and summarise the days to each milestone."""
     rows = np.arange(members, dtype=np.int64)
     p = sample_parameters(model, seed, rows, members, "mc")
-    contest, result = ensemble_campaign(model, p, members, month)
+    contest, result = ensemble_campaign(model, p, members, month, days)
     summaries = summarise(milestone_days(scenario, contest.theatre, p, result.X))
     at = model.n_months - 1 if month is None else month
     return {
@@ -120,6 +121,7 @@ def ensemble_milestones(
         "month": model.months[at],
         "members": members,
         "seed": seed,
+        "days": int(result.X.shape[1] - 1),
         "final_depth_km_quantiles": [
             float(v) for v in np.quantile(result.X[:, -1], (0.05, 0.5, 0.95))
         ],

@@ -115,11 +115,13 @@ def ensemble_campaign(
     p: dict[str, FloatArray],
     members: int,
     month: int | None = None,
+    days: int | None = None,
 ) -> tuple[ContestSpec, ADMResult]:
     """Run the scenario's first ``adm`` contest campaign for ``members`` sampled members.
 
     The theatre is taken at peace in ``month`` (default: the last month), as
-    :func:`posturelab.engine.campaigns.scenario_campaign` takes it for one member.
+    :func:`posturelab.engine.campaigns.scenario_campaign` takes it for one member; ``days``
+    overrides the contest's horizon as ``posturelab campaign --days`` does for one member.
 
     Raises
     ------
@@ -141,8 +143,8 @@ def ensemble_campaign(
         bool(lever_active(model, "jfhq_date")[at]),
     )
     rows = np.arange(members, dtype=np.int64)
-    params, days = campaign_inputs(model, contest, p, scores, strength, rows, context)
-    return contest, simulate_adm(params, days, members=members, keep_trace=True)
+    params, horizon = campaign_inputs(model, contest, p, scores, strength, rows, context)
+    return contest, simulate_adm(params, days or horizon, members=members, keep_trace=True)
 
 
 @dataclass(frozen=True)
