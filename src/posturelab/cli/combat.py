@@ -26,14 +26,14 @@ from rich.table import Table
 from posturelab.cli import milestones
 from posturelab.cli.console import out, print_json
 from posturelab.engine.campaigns import ScenarioCampaign, scenario_campaign
-from posturelab.engine.compiled import CompiledScenario, compile_scenario
+from posturelab.engine.compiled import compile_scenario
 from posturelab.engine.run import DEFAULT_SEED
 from posturelab.engine.simulate import sample_parameters
 from posturelab.errors import InputError, Problem
 from posturelab.models.campaign import SCALAR_FIELDS, STOP_REASONS, ADMParams, simulate_adm
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import load_scenario
-from posturelab.scenario.schema import MONTH_RE, Scenario
+from posturelab.scenario.schema import Scenario
 from posturelab.textfile import read_user_text
 
 if TYPE_CHECKING:
@@ -507,7 +507,7 @@ def campaign_command(
                 raise InputError.single(
                     "<command line>", "give either --member or --members, not both", path="--member"
                 )
-            _ensemble(scenario, set_ or [], month, members, seed, as_json, days)
+            milestones.print_ensemble(scenario, set_ or [], month, members, seed, as_json, days)
             return
         built, values, s = _scenario_campaign(scenario, set_ or [], month, member, seed)
         adm, horizon = _one_member(built.params), days or built.days
@@ -542,43 +542,6 @@ def campaign_command(
         milestones.render_member_milestones(payload["milestones"], payload["summary"])
 
 
-def _ensemble(
-    ref: str,
-    assignments: list[str],
-    month: str | None,
-    members: int,
-    seed: int,
-    as_json: bool,
-    days: int | None,
-) -> None:
-    loaded = load_scenario(ref)
-    s = loaded.scenario
-    model = compile_scenario(s, resolve_levers(s, parse_assignments(s, assignments)))
-    at = _month(model, month)
-    try:
-        payload = milestones.ensemble_milestones(model, s, seed, members, at, days)
-    except ValueError as exc:
-        raise InputError.single(loaded.origin, str(exc), path="contests") from None
-    if as_json:
-        print_json(payload)
-    else:
-        milestones.render_ensemble_milestones(payload)
-
-
-def _month(model: CompiledScenario, month: str | None) -> int | None:
-    at = None
-    if month is not None:
-        at = model.month_number(month) if MONTH_RE.match(month) else -1
-        if not 0 <= at < model.n_months:
-            raise InputError.single(
-                "<command line>",
-                f"--month must be a month YYYY-MM from {model.months[0]} to {model.months[-1]}, "
-                f"got {month!r}",
-                path="--month",
-            )
-    return at
-
-
 def _scenario_campaign(
     ref: str, assignments: list[str], month: str | None, member: int | None, seed: int
 ) -> tuple[ScenarioCampaign, dict[str, Any], Scenario]:
@@ -586,7 +549,7 @@ def _scenario_campaign(
     s = loaded.scenario
     levers = resolve_levers(s, parse_assignments(s, assignments))
     model = compile_scenario(s, levers)
-    at = _month(model, month)
+    at = milestones.month_option(model, month)
     if member is None:
         rows = np.array([0], dtype=np.int64)
         design = np.full((1, len(model.uncertain)), 0.5)

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from rich.table import Table
 
-from posturelab.cli.console import out
-from posturelab.engine.compiled import CompiledScenario
+from posturelab.cli.console import out, print_json
+from posturelab.engine.compiled import CompiledScenario, compile_scenario
 from posturelab.engine.milestones import (
     MilestoneDays,
     MilestoneSummary,
@@ -26,8 +26,11 @@ from posturelab.engine.milestones import (
     summarise,
 )
 from posturelab.engine.simulate import sample_parameters
+from posturelab.errors import InputError
 from posturelab.models.campaign import STOP_REASONS
-from posturelab.scenario.schema import Scenario
+from posturelab.scenario.levers import parse_assignments, resolve_levers
+from posturelab.scenario.loader import load_scenario
+from posturelab.scenario.schema import MONTH_RE, Scenario
 
 
 def _observed(days: tuple[float, float] | None) -> str:
@@ -190,3 +193,42 @@ def render_ensemble_milestones(payload: Mapping[str, Any]) -> None:
         f"Days fought: median {d_mid:.0f} (90% interval {d_low:.0f} to {d_high:.0f}); "
         f"stopped by: {reasons}."
     )
+
+
+def month_option(model: CompiledScenario, month: str | None) -> int | None:
+    """The index of ``--month`` in the scenario's period (``None``: its last month)."""
+    if month is None:
+        return None
+    at = model.month_number(month) if MONTH_RE.match(month) else -1
+    if not 0 <= at < model.n_months:
+        raise InputError.single(
+            "<command line>",
+            f"--month must be a month YYYY-MM from {model.months[0]} to {model.months[-1]}, "
+            f"got {month!r}",
+            path="--month",
+        )
+    return at
+
+
+def print_ensemble(
+    ref: str,
+    assignments: list[str],
+    month: str | None,
+    members: int,
+    seed: int,
+    as_json: bool,
+    days: int | None,
+) -> None:
+    """``posturelab campaign --scenario REF --members N``: print the milestone summary."""
+    loaded = load_scenario(ref)
+    s = loaded.scenario
+    model = compile_scenario(s, resolve_levers(s, parse_assignments(s, assignments)))
+    at = month_option(model, month)
+    try:
+        payload = ensemble_milestones(model, s, seed, members, at, days)
+    except ValueError as exc:
+        raise InputError.single(loaded.origin, str(exc), path="contests") from None
+    if as_json:
+        print_json(payload)
+    else:
+        render_ensemble_milestones(payload)
