@@ -2,6 +2,7 @@ import re
 import time
 
 import pytest
+import yaml
 
 from posturelab.errors import ScenarioError
 from posturelab.scenario.loader import builtin_ids, load_scenario, parse_scenario
@@ -80,14 +81,44 @@ def test_minimal_scenario_is_valid():
 
 
 def test_every_korea_number_has_provenance():
-    scenario = load_scenario("korea-2025").scenario
+    assert len(catalogue(load_scenario("korea-2025").scenario)) > 100
+
+
+@pytest.mark.parametrize("ident", builtin_ids())
+def test_every_builtin_number_has_provenance(ident):
+    scenario = load_scenario(ident).scenario
     source_ids = {s.id for s in scenario.sources}
     numbers = catalogue(scenario)
-    assert len(numbers) > 100
+    assert numbers
     for name, q in numbers.items():
         assert (q.source in source_ids) != (q.assumption is not None), name
         if q.assumption is not None:
             assert q.is_uncertain, f"{name} is an assumption without a range"
+
+
+def _cited(node, texts, refs):
+    if isinstance(node, dict):
+        if isinstance(node.get("source"), str):
+            refs.add(node["source"])
+        for key, value in node.items():
+            if key in {"note", "assumption", "rationale", "description"} and isinstance(value, str):
+                texts.append(value)
+            _cited(value, texts, refs)
+    elif isinstance(node, list):
+        for value in node:
+            _cited(value, texts, refs)
+
+
+@pytest.mark.parametrize("ident", builtin_ids())
+def test_every_builtin_source_is_cited(ident):
+    """A declared source is named by a ``source:`` field or by id in a note or an assumption."""
+    data = yaml.safe_load(load_scenario(ident).text)
+    texts: list[str] = []
+    refs: set[str] = set()
+    _cited({k: v for k, v in data.items() if k != "sources"}, texts, refs)
+    words = set(re.findall(r"[a-z0-9][a-z0-9_.-]*[a-z0-9]", " ".join(texts)))
+    unused = [s["id"] for s in data["sources"] if s["id"] not in refs | words]
+    assert not unused, f"{ident}: sources declared but never cited: {unused}"
 
 
 def test_korea_encodes_the_article_facts():

@@ -44,7 +44,7 @@ def start(client: TestClient, **body: Any) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ scenarios
 def test_scenarios_list_and_detail_give_lever_domains(client: TestClient) -> None:
     listed = client.get("/api/scenarios").json()
-    assert [s["id"] for s in listed] == ["korea-2025"]
+    assert [s["id"] for s in listed] == ["korea-2025", "baltics-2016", "korea-1950"]
     detail = client.get("/api/scenarios/korea-2025").json()
     levers = {lever["id"]: lever for lever in detail["levers"]}
     assert levers["relocation_troops"]["kind"] == "number"

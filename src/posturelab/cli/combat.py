@@ -23,6 +23,7 @@ import typer
 from rich import box
 from rich.table import Table
 
+from posturelab.cli import milestones
 from posturelab.cli.console import out, print_json
 from posturelab.engine.compiled import compile_scenario
 from posturelab.engine.run import DEFAULT_SEED
@@ -32,7 +33,7 @@ from posturelab.errors import InputError, Problem
 from posturelab.models.campaign import SCALAR_FIELDS, STOP_REASONS, ADMParams, simulate_adm
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import load_scenario
-from posturelab.scenario.schema import MONTH_RE
+from posturelab.scenario.schema import Scenario
 from posturelab.textfile import read_user_text
 
 if TYPE_CHECKING:
@@ -482,7 +483,18 @@ def campaign_command(
         int | None,
         typer.Option(min=0, help="Use this ensemble member's draws (default: every median)."),
     ] = None,
-    seed: Annotated[int, typer.Option(min=0, help="Root seed for --member.")] = DEFAULT_SEED,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Root seed for --member and --members.")
+    ] = DEFAULT_SEED,
+    members: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=100_000,
+            help="Run the scenario's campaign for N sampled members and summarise the days to "
+            "each milestone.",
+        ),
+    ] = None,
 ) -> None:
     """Run one campaign of Epstein's Adaptive Dynamic Model."""
     if scenario is not None:
@@ -490,7 +502,14 @@ def campaign_command(
             raise InputError.single(
                 "<command line>", "give either --params or --scenario, not both", path="--params"
             )
-        built = _scenario_campaign(scenario, set_ or [], month, member, seed)
+        if members is not None:
+            if member is not None:
+                raise InputError.single(
+                    "<command line>", "give either --member or --members, not both", path="--member"
+                )
+            milestones.print_ensemble(scenario, set_ or [], month, members, seed, as_json, days)
+            return
+        built, values, s = _scenario_campaign(scenario, set_ or [], month, member, seed)
         adm, horizon = _one_member(built.params), days or built.days
         payload = campaign_payload(adm, horizon)
         payload["scenario"] = {
@@ -499,10 +518,14 @@ def campaign_command(
             "member": member,
             "forces": [f.as_dict() for f in built.forces],
         }
+        theatre = next(c.theatre for c in s.contests if c.id == built.contest)
+        payload["milestones"] = milestones.member_milestones(s, theatre, values, payload["X"])
     else:
-        if set_ or month or member is not None:
+        if set_ or month or member is not None or members is not None:
             raise InputError.single(
-                "<command line>", "--set, --month and --member need --scenario", path="--set"
+                "<command line>",
+                "--set, --month, --member and --members need --scenario",
+                path="--set",
             )
         if params is None:
             adm, horizon = campaign_params_from_mapping({}, "<defaults>", days=days)
@@ -515,25 +538,18 @@ def campaign_command(
     if "scenario" in payload:
         render_forces(payload["scenario"])
     render_campaign(payload, every)
+    if payload.get("milestones"):
+        milestones.render_member_milestones(payload["milestones"], payload["summary"])
 
 
 def _scenario_campaign(
     ref: str, assignments: list[str], month: str | None, member: int | None, seed: int
-) -> ScenarioCampaign:
+) -> tuple[ScenarioCampaign, dict[str, Any], Scenario]:
     loaded = load_scenario(ref)
     s = loaded.scenario
     levers = resolve_levers(s, parse_assignments(s, assignments))
     model = compile_scenario(s, levers)
-    at = None
-    if month is not None:
-        at = model.month_number(month) if MONTH_RE.match(month) else -1
-        if not 0 <= at < model.n_months:
-            raise InputError.single(
-                "<command line>",
-                f"--month must be a month YYYY-MM from {model.months[0]} to {model.months[-1]}, "
-                f"got {month!r}",
-                path="--month",
-            )
+    at = milestones.month_option(model, month)
     if member is None:
         rows = np.array([0], dtype=np.int64)
         design = np.full((1, len(model.uncertain)), 0.5)
@@ -542,7 +558,7 @@ def _scenario_campaign(
         rows = np.array([member], dtype=np.int64)
         values = sample_parameters(model, seed, rows, member + 1, "mc")
     try:
-        return scenario_campaign(model, values, month=at)
+        return scenario_campaign(model, values, month=at), values, s
     except ValueError as exc:
         raise InputError.single(loaded.origin, str(exc), path="contests") from None
 

@@ -116,12 +116,30 @@ def sources_command(
     loaded = load_scenario(scenario)
     s = loaded.scenario
     rows = provenance_rows(s)
+    records = [
+        (th.id, m.id, m.observed)
+        for th in s.theatres
+        for m in th.milestones
+        if m.observed is not None
+    ]
+    observed = [
+        {
+            "theatre": theatre,
+            "milestone": milestone,
+            "days": list(record.day_range()),
+            "dates": record.date_range(),
+            "source": record.source,
+            "note": record.note,
+        }
+        for theatre, milestone, record in records
+    ]
     if json_out:
         print_json(
             {
                 "scenario": s.meta.id,
                 "sources": [src.model_dump(mode="json") for src in s.sources],
                 "parameters": rows,
+                "observed": observed,
             }
         )
         return
@@ -138,6 +156,18 @@ def sources_command(
         )
         table.add_row(row["name"], row["shown"], row["unit"] or "", origin)
     out.print(table)
+    if records:
+        shown = Table(title="Observed records of milestones (day 0 = the start of the campaign)")
+        for column in ("theatre", "milestone", "days", "dates", "source"):
+            shown.add_column(column, overflow="fold")
+        for theatre, milestone, record in records:
+            low, high = (f"{d:g}" for d in record.day_range())
+            dates = record.date_range()
+            when = "-" if dates is None else " to ".join(sorted(set(dates)))
+            shown.add_row(
+                theatre, milestone, low if low == high else f"{low}-{high}", when, record.source
+            )
+        out.print(shown)
     sources = Table(title="Sources")
     for column in ("id", "publisher", "title", "date"):
         sources.add_column(column, overflow="fold")

@@ -37,10 +37,11 @@ class LoadedScenario:
 
 
 def builtin_ids() -> list[str]:
-    """Return the ids of the scenarios shipped with posturelab."""
+    """Return the ids of the scenarios shipped with posturelab, the default first."""
     folder = resources.files(LIBRARY_PACKAGE)
     return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+        (p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")),
+        key=lambda ident: (ident != DEFAULT_SCENARIO, ident),
     )
 
 

@@ -134,14 +134,90 @@ class Distance(Strict):
     km: NonNegative
 
 
+class MilestoneRecord(Strict):
+    """When a milestone was reached in history or in a published study, for a hindcast.
+
+    Either dates, with days counted from ``began`` (day 0): reached on day ``reached - began``,
+    or between that day and ``reached_by - began``; or a published duration as ``days``
+    ``[low, high]`` (for example 36-60 hours as ``[1.5, 2.5]``).
+    """
+
+    began: dt.date | None = Field(default=None, description="Day 0: the date the campaign began.")
+    reached: dt.date | None = Field(
+        default=None, description="The date reached (the first date of a range)."
+    )
+    reached_by: dt.date | None = Field(default=None, description="The last date of a range.")
+    days: tuple[float, float] | None = Field(
+        default=None, description="A published duration in days, [low, high]."
+    )
+    source: SlugId
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> MilestoneRecord:
+        dated = self.began is not None or self.reached is not None or self.reached_by is not None
+        if self.days is not None:
+            if dated:
+                raise ValueError("give either dates (began, reached) or 'days', not both")
+            low, high = self.days
+            if not 0 <= low <= high:
+                raise ValueError(f"days must be [low, high] with 0 <= low <= high, got {self.days}")
+            return self
+        if self.began is None or self.reached is None:
+            raise ValueError("give 'began' and 'reached' (dates), or 'days' [low, high]")
+        if self.reached < self.began:
+            raise ValueError(f"reached ({self.reached}) comes before began ({self.began})")
+        if self.reached_by is not None and self.reached_by < self.reached:
+            raise ValueError(
+                f"reached_by ({self.reached_by}) comes before reached ({self.reached})"
+            )
+        return self
+
+    def day_range(self) -> tuple[float, float]:
+        """The first and last day of the record (equal for a single date)."""
+        if self.days is not None:
+            return self.days
+        assert self.began is not None and self.reached is not None
+        last = self.reached_by or self.reached
+        return float((self.reached - self.began).days), float((last - self.began).days)
+
+    def date_range(self) -> tuple[str, str] | None:
+        """The first and last date as ``YYYY-MM-DD``, or ``None`` for a published duration."""
+        if self.reached is None:
+            return None
+        return self.reached.isoformat(), (self.reached_by or self.reached).isoformat()
+
+
+class Milestone(Strict):
+    """A named line at a depth along a theatre's axis of advance (km from the start line).
+
+    ``posturelab campaign --scenario`` reports the first day a campaign's displacement reaches
+    each milestone, beside the observed record where one is given.
+    """
+
+    id: Id
+    name: Text
+    depth_km: NonNegative
+    observed: MilestoneRecord | None = None
+
+
 class Theatre(Strict):
-    """A theatre of operations and its objective."""
+    """A theatre of operations, its objective and named milestones along the way."""
 
     id: Id
     name: Text
     objective: str | None = None
     objective_depth_km: NonNegative | None = None
     front_width_km: NonNegative | None = None
+    milestones: list[Milestone] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _distinct_milestones(self) -> Theatre:
+        ids = [m.id for m in self.milestones]
+        duplicated = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicated:
+            raise ValueError(f"milestone ids must be distinct, got {duplicated} more than once")
+        return self
 
 
 class Force(Strict):
