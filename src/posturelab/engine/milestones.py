@@ -28,11 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from posturelab.engine.campaigns import TheatreContext, campaign_inputs
-from posturelab.engine.compiled import CompiledScenario, ContestSpec
-from posturelab.engine.forces import score_forces
-from posturelab.engine.simulate import lever_active, peacetime_personnel
-from posturelab.models import scoring
+from posturelab.engine.compiled import CompiledScenario
+from posturelab.engine.contest_specs import ContestSpec
+from posturelab.engine.scenario_campaign import theatre_at_peace
 from posturelab.models.campaign import ADMResult, simulate_adm
 from posturelab.scenario.schema import Scenario
 
@@ -120,7 +118,7 @@ def ensemble_campaign(
     """Run the scenario's first ``adm`` contest campaign for ``members`` sampled members.
 
     The theatre is taken at peace in ``month`` (default: the last month), as
-    :func:`posturelab.engine.campaigns.scenario_campaign` takes it for one member; ``days``
+    :func:`posturelab.engine.scenario_campaign.theatre_at_peace` takes it; ``days``
     overrides the contest's horizon as ``posturelab campaign --days`` does for one member.
 
     Raises
@@ -128,23 +126,9 @@ def ensemble_campaign(
     ValueError
         If the scenario has no contest with an ``adm`` campaign.
     """
-    contests = [c for c in model.contests if c.campaign == "adm"]
-    if not contests:
-        raise ValueError("the scenario has no contest with an 'adm' campaign")
-    contest = contests[0]
-    at = model.n_months - 1 if month is None else month
-    scores = score_forces(model, p, members)
-    personnel = peacetime_personnel(model, p, scores.personnel, at)
-    strength = scoring.strength_factor(personnel, scores.personnel)
-    context = TheatreContext(
-        at,
-        np.zeros(members, dtype=bool),
-        bool(lever_active(model, "one_theatre_date", switch="one_theatre")[at]),
-        bool(lever_active(model, "jfhq_date")[at]),
-    )
-    rows = np.arange(members, dtype=np.int64)
-    params, horizon = campaign_inputs(model, contest, p, scores, strength, rows, context)
-    return contest, simulate_adm(params, days or horizon, members=members, keep_trace=True)
+    at_peace = theatre_at_peace(model, p, members, month=month)
+    result = simulate_adm(at_peace.params, days or at_peace.days, members=members, keep_trace=True)
+    return at_peace.contest, result
 
 
 @dataclass(frozen=True)

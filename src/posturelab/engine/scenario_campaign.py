@@ -15,8 +15,8 @@ from numpy.typing import NDArray
 
 from posturelab.engine.campaigns import TheatreContext, campaign_inputs
 from posturelab.engine.compiled import CompiledScenario
-from posturelab.engine.contest_specs import ContestsSpec
-from posturelab.engine.forces import score_forces
+from posturelab.engine.contest_specs import ContestSpec, ContestsSpec
+from posturelab.engine.forces import ForceScores, score_forces
 from posturelab.engine.posture import PostureSpec, peacetime_personnel
 from posturelab.models import campaign, scoring
 
@@ -57,16 +57,47 @@ class ScenarioCampaign:
     forces: tuple[ScoredForce, ...]
 
 
-def scenario_campaign(
+@dataclass(frozen=True)
+class TheatreAtPeace:
+    """A contest's theatre at peace in a month, for a batch of members, as its campaign starts.
+
+    Attributes
+    ----------
+    contest
+        The campaign contest.
+    params, days
+        The ADM inputs of its campaign and the horizon in days.
+    month
+        Index of the month.
+    scores, personnel, strength
+        Initial scores, personnel that month and the strength factors (current over initial).
+    """
+
+    contest: ContestSpec
+    params: campaign.ADMParams
+    days: int
+    month: int
+    scores: ForceScores
+    personnel: FloatArray
+    strength: FloatArray
+
+
+def theatre_at_peace(
     model: CompiledScenario,
     p: Mapping[str, FloatArray],
+    members: int,
     contest_id: str | None = None,
     month: int | None = None,
-) -> ScenarioCampaign:
-    """Build the ADM inputs of a scenario's campaign contest for the first member of ``p``.
+) -> TheatreAtPeace:
+    """The ADM inputs of a scenario's campaign contest for the first ``members`` members of ``p``.
 
     The theatre is taken at peace in ``month`` (default: the last month of the period), with the
     levers and dated events that have taken effect by then: the state an attacker would weigh.
+
+    Raises
+    ------
+    ValueError
+        If the scenario has no contest with an ``adm`` campaign (of id ``contest_id``).
     """
     spec = model.spec("contests", ContestsSpec)
     contests = [c for c in spec.contests if c.campaign == "adm"] if spec else []
@@ -76,16 +107,37 @@ def scenario_campaign(
         raise ValueError("the scenario has no contest with an 'adm' campaign")
     c = contests[0]
     at = model.n_months - 1 if month is None else month
-    scores = score_forces(model, p, 1)
+    scores = score_forces(model, p, members)
     posture = model.spec("posture", PostureSpec)
     personnel = (
         peacetime_personnel(posture, p, scores.personnel, at) if posture else scores.personnel
     )
     strength = scoring.strength_factor(personnel, scores.personnel)
     context = TheatreContext(
-        at, np.zeros(1, dtype=bool), bool(spec.one_theatre[at]), bool(spec.jfhq[at])
+        at, np.zeros(members, dtype=bool), bool(spec.one_theatre[at]), bool(spec.jfhq[at])
     )
-    params, days = campaign_inputs(spec, c, p, scores, strength, np.arange(1), context)
+    rows = np.arange(members, dtype=np.int64)
+    params, days = campaign_inputs(spec, c, p, scores, strength, rows, context)
+    return TheatreAtPeace(c, params, days, at, scores, personnel, strength)
+
+
+def scenario_campaign(
+    model: CompiledScenario,
+    p: Mapping[str, FloatArray],
+    contest_id: str | None = None,
+    month: int | None = None,
+) -> ScenarioCampaign:
+    """Build the ADM inputs of a scenario's campaign contest for the first member of ``p``.
+
+    See :func:`theatre_at_peace`; the result also lists the scored forces of each side.
+    """
+    at_peace = theatre_at_peace(model, p, 1, contest_id, month)
+    c, personnel, scores, strength = (
+        at_peace.contest,
+        at_peace.personnel,
+        at_peace.scores,
+        at_peace.strength,
+    )
     sides = (("attacker", c.attacker_forces), ("defender", c.defender_forces),
              ("patron", c.patron_home_forces))  # fmt: skip
     rows = tuple(
@@ -100,4 +152,6 @@ def scenario_campaign(
         for side, index in sides
         for f in index
     )
-    return ScenarioCampaign(params, days, c.id, model.months[at], rows)
+    return ScenarioCampaign(
+        at_peace.params, at_peace.days, c.id, model.months[at_peace.month], rows
+    )
