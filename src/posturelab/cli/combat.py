@@ -178,36 +178,8 @@ def lanchester_command(
 # campaign
 # --------------------------------------------------------------------------------------------------
 
-#: Allowed range of each scalar parameter: (low, low inclusive, high, high inclusive).
-_RANGES: Final[dict[str, tuple[float, bool, float, bool]]] = {
-    "A0": (0.0, True, math.inf, False),
-    "D0": (0.0, True, math.inf, False),
-    "alpha0": (0.0, True, 1.0, True),
-    "rho": (0.0, False, math.inf, False),
-    "W_max": (0.0, False, math.inf, False),
-    "alpha_dT": (0.0, True, 1.0, True),
-    "alpha_aT": (0.0, False, 1.0, True),
-    "k": (0.0, True, math.inf, False),
-    "Dcas0": (0.0, True, math.inf, False),
-    "Acas0": (0.0, True, math.inf, False),
-    "K_d": (0.0, True, math.inf, False),
-    "K_a": (0.0, True, math.inf, False),
-    "S_d": (0.0, True, math.inf, False),
-    "S_a": (0.0, True, math.inf, False),
-    "alpha_da": (0.0, True, 1.0, True),
-    "alpha_aa": (0.0, True, 1.0, True),
-    "objective_km": (0.0, False, math.inf, True),
-    "breakpoint_A": (0.0, True, 1.0, False),
-    "breakpoint_D": (0.0, True, 1.0, False),
-}
 _SCHEDULES: Final[tuple[str, ...]] = ("reinforcement_A", "reinforcement_D")
 CAMPAIGN_KEYS: Final[tuple[str, ...]] = (*SCALAR_FIELDS, *_SCHEDULES, "days")
-
-
-def _describe_range(low: float, low_in: bool, high: float, high_in: bool) -> str:
-    if math.isinf(high):
-        return f"{'>=' if low_in else '>'} {low:g}"
-    return f"in {'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
 
 
 def _json_positions(text: str) -> dict[str, tuple[int, int]]:
@@ -279,14 +251,12 @@ def campaign_params_from_mapping(
             values[key] = math.inf
         else:
             number = _number(value)
-            low, low_in, high, high_in = _RANGES[key]
+            domain = ADMParams.DOMAINS[key]
             if number is None or math.isnan(number):
                 problem(key, f"must be a number, got {json.dumps(value)}")
                 continue
-            ok_low = number >= low if low_in else number > low
-            ok_high = number <= high if high_in else number < high
-            if not (ok_low and ok_high):
-                problem(key, f"must be {_describe_range(low, low_in, high, high_in)}, got {value}")
+            if not domain.contains(number):
+                problem(key, f"must be {domain.describe()}, got {value}")
                 continue
             values[key] = number
     horizon = days if days is not None else values.pop("days", DEFAULT_DAYS)
