@@ -60,6 +60,7 @@ from numpy.typing import NDArray
 from scipy import optimize
 
 from posturelab.models.attrition import LAWS, LanchesterParams, integrate
+from posturelab.models.combat_record import CombatSeries, observed_strengths
 
 FloatArray = NDArray[np.float64]
 Method = Literal["engel", "lsq"]
@@ -67,81 +68,6 @@ Method = Literal["engel", "lsq"]
 #: Law names accepted by :func:`fit`, with ``general`` for free exponents.
 LAW_NAMES: Final[tuple[str, ...]] = (*LAWS, "general")
 _EXPONENT_BOUNDS: Final[tuple[float, float]] = (0.0, 3.0)
-
-
-@dataclass(frozen=True, eq=False)
-class CombatSeries:
-    """A daily combat record; every array has one entry per row.
-
-    Attributes
-    ----------
-    day
-        Whole days, strictly increasing.
-    x, y
-        Strengths, NaN where unknown; row 0 must be known.
-    x_reinf, y_reinf
-        Arrivals during the day ending at each row (0 where none).
-    x_losses_cum, y_losses_cum
-        Cumulative losses, NaN where unknown.
-    """
-
-    day: FloatArray
-    x: FloatArray
-    y: FloatArray
-    x_reinf: FloatArray
-    y_reinf: FloatArray
-    x_losses_cum: FloatArray
-    y_losses_cum: FloatArray
-
-    @classmethod
-    def from_arrays(
-        cls,
-        day: NDArray[np.floating] | list[float],
-        x: NDArray[np.floating] | list[float],
-        y: NDArray[np.floating] | list[float],
-        *,
-        x_reinf: NDArray[np.floating] | list[float] | None = None,
-        y_reinf: NDArray[np.floating] | list[float] | None = None,
-        x_losses_cum: NDArray[np.floating] | list[float] | None = None,
-        y_losses_cum: NDArray[np.floating] | list[float] | None = None,
-    ) -> CombatSeries:
-        """Build a series, filling absent reinforcements with 0 and absent losses with NaN."""
-        d = np.asarray(day, dtype=np.float64)
-        n = d.shape[0]
-
-        def col(v: NDArray[np.floating] | list[float] | None, fill: float) -> FloatArray:
-            return np.full(n, fill) if v is None else np.asarray(v, dtype=np.float64)
-
-        return cls(
-            day=d,
-            x=col(x, np.nan),
-            y=col(y, np.nan),
-            x_reinf=col(x_reinf, 0.0),
-            y_reinf=col(y_reinf, 0.0),
-            x_losses_cum=col(x_losses_cum, np.nan),
-            y_losses_cum=col(y_losses_cum, np.nan),
-        )
-
-    def without_days(self, days: tuple[float, ...]) -> CombatSeries:
-        """Return the series with the strengths and losses of ``days`` marked unknown.
-
-        The rows stay (their arrivals still count); only their observations are dropped.
-        """
-        drop = np.isin(self.day, np.asarray(days, dtype=np.float64))
-        drop[0] = False
-
-        def blank(v: FloatArray) -> FloatArray:
-            return np.where(drop, np.nan, v)
-
-        return CombatSeries(
-            day=self.day,
-            x=blank(self.x),
-            y=blank(self.y),
-            x_reinf=self.x_reinf,
-            y_reinf=self.y_reinf,
-            x_losses_cum=blank(self.x_losses_cum),
-            y_losses_cum=blank(self.y_losses_cum),
-        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -218,25 +144,6 @@ def _model_rows(
         members=int(np.size(a)),
     )
     return traj.x, traj.y, traj.x[:, offsets], traj.y[:, offsets]
-
-
-def observed_strengths(series: CombatSeries) -> tuple[FloatArray, FloatArray]:
-    r"""Return the strengths, filling unknown ones from cumulative losses where possible.
-
-    Where a strength is unknown but its side's cumulative loss is known,
-    :math:`X_i = X_0 + \sum_{j \le i} R^X_j - (C_i - C_0)` (with :math:`C_0 = 0` if unknown).
-    """
-
-    def fill(s: FloatArray, reinf: FloatArray, cum: FloatArray) -> FloatArray:
-        arrived = np.cumsum(np.concatenate(([0.0], reinf[1:])))
-        c0 = 0.0 if np.isnan(cum[0]) else cum[0]
-        from_losses = s[0] + arrived - (cum - c0)
-        return np.where(np.isnan(s), from_losses, s)
-
-    return (
-        fill(series.x, series.x_reinf, series.x_losses_cum),
-        fill(series.y, series.y_reinf, series.y_losses_cum),
-    )
 
 
 def _losses(
