@@ -1,7 +1,7 @@
-"""Commands ``fit lanchester`` (attrition laws fitted to a daily record) and ``campaign`` (ADM).
+"""Command ``campaign`` (Epstein's ADM), and the registration of ``fit lanchester``.
 
-``posturelab fit lanchester DATA.csv`` fits a Lanchester law to a combat record with Engel's
-estimator or least squares. ``posturelab campaign`` runs one campaign of Epstein's Adaptive
+``posturelab fit lanchester DATA.csv`` lives in :mod:`posturelab.cli.lanchester`.
+``posturelab campaign`` runs one campaign of Epstein's Adaptive
 Dynamic Model from a JSON parameter file (defaults: the worked example). The command's pieces are
 separate functions so that other front ends (a scenario option, the web API) can reuse them:
 :func:`campaign_params_from_mapping` validates a mapping of parameters, :func:`campaign_payload`
@@ -15,14 +15,14 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated, Any, Final
+from typing import Annotated, Any, Final
 
 import numpy as np
 import typer
 from rich import box
 from rich.table import Table
 
+from posturelab.cli import lanchester
 from posturelab.cli.console import out, print_json
 from posturelab.engine.campaigns import ScenarioCampaign, scenario_campaign
 from posturelab.engine.compiled import compile_scenario
@@ -35,143 +35,9 @@ from posturelab.scenario.loader import load_scenario
 from posturelab.scenario.schema import MONTH_RE
 from posturelab.textfile import read_user_text
 
-if TYPE_CHECKING:
-    from posturelab.models.lanchester_fit import LanchesterFit
-
 MAX_PARAM_FILE_BYTES: Final[int] = 1_000_000
 MAX_DAYS: Final[int] = 3650
 DEFAULT_DAYS: Final[int] = 30
-
-
-class Law(StrEnum):
-    """Lanchester laws offered on the command line."""
-
-    square = "square"
-    linear = "linear"
-    logarithmic = "logarithmic"
-    general = "general"
-
-
-class FitMethod(StrEnum):
-    """Estimators offered on the command line."""
-
-    engel = "engel"
-    lsq = "lsq"
-
-
-# --------------------------------------------------------------------------------------------------
-# fit lanchester
-# --------------------------------------------------------------------------------------------------
-
-
-def _finite(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
-
-
-def lanchester_payload(result: LanchesterFit, source: str) -> dict[str, Any]:
-    """Return the JSON-ready description of a fit."""
-    return {
-        "law": result.law,
-        "a": result.a,
-        "b": result.b,
-        "p": result.p,
-        "q": result.q,
-        "rmse": _finite(result.rmse),
-        "r2": _finite(result.r2),
-        "method": result.method,
-        "n_days": result.n_days,
-        "n_obs": result.n_obs,
-        "se": {name: _finite(v) for name, v in result.se.items()},
-        "data": source,
-        "notes": list(result.notes),
-        "fitted": {
-            "day": [float(d) for d in result.day],
-            "x": [float(v) for v in result.x_fit],
-            "y": [float(v) for v in result.y_fit],
-        },
-    }
-
-
-def _format_se(value: float | None) -> str:
-    return "undefined" if value is None else f"{value:.4g}"
-
-
-def render_lanchester(payload: Mapping[str, Any]) -> None:
-    """Print a fit as a readable table."""
-    table = Table(
-        title=f"Lanchester {payload['law']} law, {payload['method']} fit: {payload['data']}"
-    )
-    table.add_column("quantity")
-    table.add_column("estimate", justify="right")
-    table.add_column("std. error", justify="right")
-    se = payload["se"]
-    table.add_row("a (y against x)", f"{payload['a']:.6g}", _format_se(se.get("a")))
-    table.add_row("b (x against y)", f"{payload['b']:.6g}", _format_se(se.get("b")))
-    table.add_row("p", f"{payload['p']:.4g}", _format_se(se.get("p")))
-    table.add_row("q", f"{payload['q']:.4g}", _format_se(se.get("q")))
-    rmse, r2 = payload["rmse"], payload["r2"]
-    table.add_row("RMSE", "n/a" if rmse is None else f"{rmse:.4g}", "")
-    table.add_row("R²", "n/a" if r2 is None else f"{r2:.4f}", "")
-    table.add_row("days / strengths compared", f"{payload['n_days']} / {payload['n_obs']}", "")
-    out.print(table)
-    for note in payload["notes"]:
-        out.print(f"note: {note}")
-
-
-def lanchester_command(
-    data: Annotated[
-        str, typer.Argument(help="CSV with columns day, x, y [, x_reinf, y_reinf, ...]")
-    ],
-    law: Annotated[Law, typer.Option(help="Attrition law.")] = Law.square,
-    method: Annotated[FitMethod, typer.Option(help="Engel's estimator or least squares.")] = (
-        FitMethod.engel
-    ),
-    p: Annotated[
-        float | None, typer.Option("--p", help="Exponent p of the general law (fixed).")
-    ] = None,
-    q: Annotated[
-        float | None, typer.Option("--q", help="Exponent q of the general law (fixed).")
-    ] = None,
-    exclude_day: Annotated[
-        list[int] | None,
-        typer.Option("--exclude-day", help="Treat this day's strengths and losses as unknown."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Fit a Lanchester law to a daily combat record (a is y's effectiveness against x)."""
-    problems: list[Problem] = []
-    for name, value in (("p", p), ("q", q)):
-        if value is None:
-            continue
-        if law is not Law.general:
-            problems.append(
-                Problem("<command line>", None, None, f"--{name}", "only with --law general")
-            )
-        elif not (math.isfinite(value) and 0.0 <= value <= 3.0):
-            problems.append(
-                Problem(
-                    "<command line>", None, None, f"--{name}", f"must be in [0, 3], got {value}"
-                )
-            )
-    if problems:
-        raise InputError(problems)
-    from posturelab.data.combat_csv import read_combat_csv
-    from posturelab.models.lanchester_fit import fit
-
-    series = read_combat_csv(data)
-    if exclude_day:
-        series = series.without_days(tuple(float(d) for d in exclude_day))
-    try:
-        result = fit(series, law.value, method.value, p=p, q=q)
-    except ValueError as exc:
-        raise InputError.single(data, f"cannot fit: {exc}") from None
-    payload = lanchester_payload(result, data)
-    if exclude_day:
-        payload["excluded_days"] = sorted(set(exclude_day))
-    if as_json:
-        print_json(payload)
-    else:
-        render_lanchester(payload)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -555,4 +421,4 @@ def render_forces(info: Mapping[str, Any]) -> None:
 def register(app: typer.Typer, fit_app: typer.Typer) -> None:
     """Add ``campaign`` to ``app`` and ``lanchester`` to ``fit_app``."""
     app.command("campaign")(campaign_command)
-    fit_app.command("lanchester")(lanchester_command)
+    fit_app.command("lanchester")(lanchester.lanchester_command)
