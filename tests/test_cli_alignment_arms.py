@@ -300,3 +300,29 @@ def test_align_accepts_exponent_notation_and_refuses_deep_nesting(run_cli, tmp_p
     result = run_cli("align", deep)
     assert result.code == 2
     assert "deep.yaml:1:" in result.err and "nesting" in result.err
+
+
+def test_fit_richardson_reports_intervals_tests_and_trend_warning(run_cli, tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    lines = ["year,country,bloc,spending"]
+    for k in range(25):
+        lines.append(f"{1950 + k},A,East,{50.0 + 2.0 * k + rng.standard_normal():.4f}")
+        lines.append(f"{1950 + k},B,West,{40.0 + 1.5 * k + rng.standard_normal():.4f}")
+    path = write(tmp_path, "trend.csv", "\n".join(lines) + "\n")
+    result = run_cli("fit", "richardson", path, "--json", "--level", "0.95")
+    assert result.code == 0, result.err
+    fit = json.loads(result.out)
+    assert fit["level"] == 0.95
+    slope = fit["two_bloc"]["coefficients"]["slope"]
+    assert slope["interval"][0] < slope["estimate"] < slope["interval"][1]
+    assert slope["estimate"] == pytest.approx(fit["slope"])
+    assert set(fit["pairs"]) == {"East", "West"}
+    assert set(fit["pairs"]["East"]["coefficients"]) == {"reaction", "fatigue", "grievance"}
+    codes = [w["code"] for w in fit["warnings"]]
+    assert "trend_explains" in codes
+    assert fit["two_bloc"]["trend_test"]["trend_explains"] is True
+    table = run_cli("fit", "richardson", path)
+    assert "95% interval" not in table.out and "90% interval" in table.out
+    assert "warning: [trend_explains]" in table.out
+    bad = run_cli("fit", "richardson", path, "--level", "2")
+    assert bad.code == 2 and "--level: must be in [0.5, 1)" in bad.err

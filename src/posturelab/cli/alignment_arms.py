@@ -29,6 +29,12 @@ from posturelab.models.alignment import (
     exact_landscape,
 )
 from posturelab.models.arms import fit_two_bloc
+from posturelab.models.arms_fit import (
+    TREND_ALPHA,
+    RegressionResult,
+    pair_fit,
+    two_bloc_inference,
+)
 
 #: Largest number of actors for which ``align`` enumerates the landscape (annealing beyond).
 ALIGN_EXACT_LIMIT = 22
@@ -191,16 +197,71 @@ def align_command(
 # --------------------------------------------------------------------------------------------------
 
 
+def _regression_payload(result: RegressionResult) -> dict[str, Any]:
+    trend = result.trend
+    return {
+        "coefficients": {
+            c.name: {
+                "estimate": c.estimate,
+                "se": c.se,
+                "interval": None if c.low is None else [c.low, c.high],
+                "p_value": c.p_value,
+            }
+            for c in result.coefficients
+        },
+        "r2": _clean(result.r2),
+        "dof": result.dof,
+        "trend_test": {
+            "statistic": None if trend.statistic is None else _clean(trend.statistic),
+            "p_value": trend.p_value,
+            "aic_reaction": trend.aic_reaction,
+            "aic_trend": trend.aic_trend,
+            "trend_explains": trend.explains,
+        },
+    }
+
+
+def _trend_warning(what: str, result: RegressionResult) -> dict[str, str]:
+    return {
+        "code": "trend_explains",
+        "severity": "warning",
+        "message": f"{what}: a linear time trend without reaction explains the increments as "
+        f"well (F test of the reaction, p = {result.trend.p_value:.2g} >= {TREND_ALPHA:g}); "
+        "the series does not show an arms race beyond a trend",
+    }
+
+
 def richardson_command(
     budgets: Annotated[str, typer.Argument(help="CSV with columns year,country,bloc,spending.")],
+    level: Annotated[float, typer.Option(help="Level of the intervals.")] = 0.9,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """Fit Richardson's two-bloc reduction d(U+V)/dt = (k − α)(U+V) + (g + h) to yearly budgets."""
+    """Fit Richardson's two-bloc reduction d(U+V)/dt = (k − α)(U+V) + (g + h) to yearly budgets.
+
+    Also each bloc's own equation dU/dt = k V − α U + g, with intervals, tests of the reaction and
+    fatigue terms, and a test against a plain time trend.
+    """
+    if not 0.5 <= level < 1.0:
+        raise InputError.single(
+            "<command line>", f"must be in [0.5, 1), got {level}", path="--level"
+        )
     data = read_budgets_file(budgets)
+    u, v = data.totals
     try:
-        fit = fit_two_bloc(data.years, data.totals[0], data.totals[1])
+        fit = fit_two_bloc(data.years, u, v)
+        two = two_bloc_inference(data.years, u, v, level=level)
+        pairs = {
+            data.blocs[0]: pair_fit(data.years, u, v, level=level),
+            data.blocs[1]: pair_fit(data.years, v, u, level=level),
+        }
     except ValueError as exc:
         raise InputError.single(budgets, str(exc), path="spending") from None
+    warnings = []
+    if two.trend.explains:
+        warnings.append(_trend_warning("two blocs", two))
+    for bloc, result in pairs.items():
+        if result.trend.explains:
+            warnings.append(_trend_warning(bloc, result))
     report: dict[str, Any] = {
         "slope": fit.slope,
         "zero_point": _clean(fit.zero_point),
@@ -209,6 +270,10 @@ def richardson_command(
         "years": list(fit.years),
         "blocs": list(data.blocs),
         "continuous_rate": _clean(fit.continuous_rate),
+        "level": level,
+        "two_bloc": _regression_payload(two),
+        "pairs": {bloc: _regression_payload(result) for bloc, result in pairs.items()},
+        "warnings": warnings,
     }
     if as_json:
         print_json(report)
@@ -244,6 +309,31 @@ def _print_fit(report: dict[str, Any], data: BlocBudgets) -> None:
     out.print(
         Text(f"continuous model: k − α ≈ {_fmt(rate)} a year, g + h ≈ {_fmt(grievance)} a year")
     )
+    _print_coefficients(report)
+
+
+def _print_coefficients(report: dict[str, Any]) -> None:
+    table = Table(title="Coefficients, intervals and tests", title_justify="left")
+    level = f"{report['level']:.0%} interval"
+    for col in ("equation", "term", "estimate", "std. error", level, "p (= 0)", "trend p"):
+        table.add_column(Text(col), justify="left" if col in ("equation", "term") else "right")
+    equations = [("two blocs", report["two_bloc"]), *report["pairs"].items()]
+    for name, eq in equations:
+        trend_p = eq["trend_test"]["p_value"]
+        for k, (term, c) in enumerate(eq["coefficients"].items()):
+            interval = c["interval"]
+            table.add_row(
+                Text(name if k == 0 else ""),
+                term,
+                f"{c['estimate']:.4g}",
+                _fmt(c["se"]),
+                "n/a" if interval is None else f"[{interval[0]:.4g}, {interval[1]:.4g}]",
+                "n/a" if c["p_value"] is None else f"{c['p_value']:.2g}",
+                "" if k else ("n/a" if trend_p is None else f"{trend_p:.2g}"),
+            )
+    out.print(table)
+    for w in report["warnings"]:
+        out.print(Text(f"{w['severity']}: [{w['code']}] {w['message']}"))
 
 
 def register(app: typer.Typer, fit_app: typer.Typer) -> None:
