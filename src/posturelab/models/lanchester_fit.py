@@ -64,7 +64,11 @@ from posturelab.models.lanchester_checks import (
     verdict,
 )
 from posturelab.models.lanchester_engel import engel_estimate
-from posturelab.models.lanchester_lsq import fit_statistics, least_squares_estimate
+from posturelab.models.lanchester_lsq import (
+    EXPONENT_BOUNDS,
+    fit_statistics,
+    least_squares_estimate,
+)
 from posturelab.models.lanchester_regression import (
     REGRESSION_LAWS,
     Exponents,
@@ -293,6 +297,7 @@ def fit(
     names: tuple[str, ...] = ("a", "b")
     cov: FloatArray | None = None
     converged = True
+    bound_notes: list[str] = []
     n_days = round(float(series.day[-1] - series.day[0]))
     if method == "regression":
         reg = fit_regression(
@@ -345,6 +350,17 @@ def fit(
             else:
                 intervals = dict.fromkeys(names)
             interval_method = "Wald from the Jacobian (log scale for a and b), Student t"
+            for name, value in (("p", est.p), ("q", est.q)):
+                interval = intervals.get(name)
+                if interval is None:
+                    continue
+                lo, hi = EXPONENT_BOUNDS
+                intervals[name] = (max(interval[0], lo), min(interval[1], hi))
+                if min(value - lo, hi - value) < 1e-6:
+                    bound_notes.append(
+                        f"{name} = {value:.3g} is at the bound of [{lo:g}, {hi:g}]: its interval "
+                        "is cut there and the Wald approximation is poor"
+                    )
             n_params = len(names) + 1
             sigma2 = max(est.rss / est.n_obs, 1e-300)
             loglik = -0.5 * est.n_obs * (math.log(2.0 * math.pi * sigma2) + 1.0)
@@ -354,7 +370,7 @@ def fit(
         )
         n_obs = n_obs or n_compared
         day = series.day[0] + np.arange(n_days + 1, dtype=np.float64)
-        notes = data_notes(series)
+        notes = data_notes(series) + tuple(bound_notes)
     warnings += fit_warnings(a, b, r2, intervals, converged, level)
     aic = bic = None
     if loglik is not None:

@@ -30,7 +30,8 @@ from posturelab.models.attrition import LanchesterParams, integrate
 from posturelab.models.combat_record import CombatSeries, FloatArray, observed_strengths
 from posturelab.models.lanchester_engel import engel_estimate
 
-_EXPONENT_BOUNDS: Final[tuple[float, float]] = (0.0, 3.0)
+#: Range of the exponents a general least-squares fit searches.
+EXPONENT_BOUNDS: Final[tuple[float, float]] = (0.0, 3.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,8 +189,8 @@ def least_squares_estimate(
     upper = [np.inf, np.inf]
     if free_exponents:
         theta0 += [1.0, 0.0]
-        lower += [_EXPONENT_BOUNDS[0]] * 2
-        upper += [_EXPONENT_BOUNDS[1]] * 2
+        lower += [EXPONENT_BOUNDS[0]] * 2
+        upper += [EXPONENT_BOUNDS[1]] * 2
 
     def unpack(theta: FloatArray) -> tuple[FloatArray, ...]:
         t = np.atleast_2d(theta)
