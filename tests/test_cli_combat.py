@@ -259,10 +259,17 @@ def test_law_all_prints_a_comparison(run_cli, tmp_path):
     assert table.code == 0 and "AIC" in table.out and "weight" in table.out
 
 
-def test_law_all_on_iwo_jima_says_no_law_fits_well(run_cli):
+def test_law_all_on_iwo_jima_says_no_law_fits_well_as_the_docs_show(run_cli):
     result = run_cli("fit", "lanchester", IWO, "--law", "all", "--method", "lsq", "--json")
     assert result.code == 0, result.err
     payload = json.loads(result.out)
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "models" / "attrition.md").read_text()
+    for row in payload["comparison"]:
+        cells = f"| {row['law']} | {row['loglik']:.2f} | {row['n_params']} | {row['aic']:.2f} | "
+        cells = cells.replace("-", "−")
+        assert cells in doc, cells
+        assert f"{row['akaike_weight']:.3f} | {row['r2']:.3f} |" in doc
+    assert payload["statement"].split(":")[0] in doc
     assert [w["code"] for w in payload["warnings"]] == ["no_law_fits_well"]
     assert payload["statement"].startswith("No law fits well")
     assert "mixed: fitted by the regression method only" in payload["skipped"]

@@ -40,8 +40,8 @@ References
 ----------
 Richardson, L. F. (1960). *Arms and Insecurity*. Pittsburgh: Boxwood Press.
 
-Intriligator, M. D. & Brito, D. L. (1984). Can arms races lead to the outbreak of war? *Journal
-of Conflict Resolution* 28(1), 63-84.
+Georgiou, G. M., Kapopoulos, P. T. & Lazaretou, S. (1996). Modelling Greek-Turkish rivalry: an
+empirical investigation of defence spending dynamics. *Journal of Peace Research* 33(2), 229-239.
 
 Dunne, J. P. & Smith, R. P. (2007). The econometrics of arms races. In Hartley, K. & Sandler, T.
 (eds.), *Handbook of Defense Economics* vol. 2, ch. 28. Elsevier.
