@@ -7,7 +7,7 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from posturelab.cli.combat import campaign_params_from_mapping
+from posturelab.data.campaign_params import campaign_params_from_mapping
 from posturelab.errors import InputError
 from posturelab.models.adm_domain import ADM_DOMAINS, Domain
 from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
