@@ -45,7 +45,12 @@ def import_graph() -> dict[str, set[str]]:
         for node in ast.walk(ast.parse(path.read_text())):
             targets: list[str] = []
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                # `from package import submodule` imports the submodule; its package is always
+                # imported first anyway, so only names that are not submodules count for it.
+                subs = [f"{node.module}.{a.name}" for a in node.names]
+                targets = [t for t in subs if t in known]
+                if len(targets) < len(subs):
+                    targets.append(node.module)
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             graph[name] |= {t for t in targets if t in known and t != name}

@@ -20,6 +20,7 @@ from posturelab.models.arms import (
     richardson_step,
     warhead_step,
 )
+from posturelab.models.arms_fit import pair_fit, two_bloc_inference
 
 
 def stable_members(rng: np.random.Generator, m: int, n: int) -> tuple[np.ndarray, ...]:
@@ -225,3 +226,58 @@ def test_warhead_params_are_validated() -> None:
         WarheadParams(production_per_year=-1.0)
     with pytest.raises(ValueError, match="threat_multiplier"):
         warhead_step(np.ones(1), np.ones(1), np.array([-1.0]), WarheadParams())
+
+
+# --- intervals and tests of the Richardson fits ---------------------------------------------------
+
+
+def _pair_series(years: int, seed: int, noise: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """Yearly steps of dU = 0.3 V - 0.4 U + 2, dV = 0.25 U - 0.35 V + 1.5 with Gaussian noise."""
+    rng = np.random.default_rng(seed)
+    u, v = [10.0], [12.0]
+    for _ in range(years - 1):
+        a, b = u[-1], v[-1]
+        u.append(a + 0.3 * b - 0.4 * a + 2.0 + noise * rng.standard_normal())
+        v.append(b + 0.25 * a - 0.35 * b + 1.5 + noise * rng.standard_normal())
+    return np.array(u), np.array(v)
+
+
+def test_pair_fit_recovers_reaction_and_fatigue_with_intervals() -> None:
+    u, v = _pair_series(200, seed=2, noise=1.0)
+    result = pair_fit(np.arange(200), u, v, level=0.95)
+    for name, truth in (("reaction", 0.3), ("fatigue", 0.4), ("grievance", 2.0)):
+        c = result[name]
+        assert c.low is not None and c.high is not None and c.low <= truth <= c.high, c
+        assert c.p_value is not None and c.p_value < 0.01
+    assert result["reaction"].estimate == pytest.approx(0.3, abs=0.1)
+    assert result["fatigue"].estimate == pytest.approx(0.4, abs=0.1)
+
+
+def test_two_bloc_inference_agrees_with_the_point_fit() -> None:
+    u, v = _pair_series(30, seed=1)
+    years = np.arange(1950, 1980)
+    point = fit_two_bloc(years, u, v)
+    result = two_bloc_inference(years, u, v)
+    assert result["slope"].estimate == pytest.approx(point.slope, rel=1e-9)
+    assert result["intercept"].estimate == pytest.approx(point.intercept, rel=1e-9)
+    slope = result["slope"]
+    assert (
+        slope.low is not None and slope.high is not None and slope.low < slope.estimate < slope.high
+    )
+    assert result.dof == 27
+
+
+def test_a_plain_trend_is_flagged() -> None:
+    rng = np.random.default_rng(4)
+    t = np.arange(25)
+    u = 50.0 + 2.0 * t + rng.standard_normal(25)
+    v = 40.0 + 1.5 * t + rng.standard_normal(25)
+    assert two_bloc_inference(t, u, v).trend.explains
+    assert pair_fit(t, u, v).trend.explains
+    assert pair_fit(t, v, u).trend.explains
+
+
+def test_too_few_years_leave_intervals_undefined() -> None:
+    result = two_bloc_inference([1, 2, 3], [1.0, 2.0, 4.0], [1.0, 2.0, 3.0])
+    assert result["slope"].low is None and result.trend.p_value is None
+    assert not result.trend.explains

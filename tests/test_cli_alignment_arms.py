@@ -168,7 +168,7 @@ def test_1936_example_result(run_cli) -> None:
         ),
         ("actors: [{name: A, size: 1}, {name: B, size: 1}]\n", "exactly one of 'propensities'"),
         ("actors: [\n  {name: A}\n", "invalid YAML"),
-        ("a: &x [1]\nb: *x\n", "2:4: YAML aliases"),
+        ("a: &x [1]\nb: *x\n", "2:1: b: unknown key 'b'"),
         ("", "empty file"),
         ("- 1\n", "must hold a mapping"),
     ],
@@ -234,7 +234,7 @@ def test_fit_richardson_recovers_known_coefficients(run_cli, tmp_path: Path) -> 
     ("text", "expected"),
     [
         ("", "empty file"),
-        ("year,country,spending\n1900,A,1\n", "1:1: missing column(s) bloc"),
+        ("year,country,spending\n1900,A,1\n", "1: bloc: missing required column 'bloc'"),
         ("year,country,bloc,spending\n1900,A,X,abc\n", "2:10: spending: spending must be a number"),
         ("year,country,bloc,spending\n19x0,A,X,1\n", "2:1: year: year must be an integer"),
         ("year,country,bloc,spending\n1900,A,X,-3\n", "spending must be finite and >= 0"),
@@ -262,7 +262,7 @@ def test_fit_richardson_recovers_known_coefficients(run_cli, tmp_path: Path) -> 
             "year,country,bloc,spending\n1900,A,X,1\n1900,B,Y,1\n1901,A,X,2\n1901,B,Y,1\n",
             "at least 3 years are needed",
         ),
-        ("year,country,bloc,spending\n1900,A,X\n", "2:1: expected 4 fields, got 3"),
+        ("year,country,bloc,spending\n1900,A,X\n", "2: expected 4 cells like the header, found 3"),
         (
             "year,country,bloc,spending\n1900,A,X,1\n1901,A,Y,1\n",
             "3:8: bloc: 'A' is in bloc 'X' on line 2, here 'Y'",
@@ -299,4 +299,30 @@ def test_align_accepts_exponent_notation_and_refuses_deep_nesting(run_cli, tmp_p
     deep = write(tmp_path, "deep.yaml", "a: " + "[" * 3000 + "]" * 3000 + "\n")
     result = run_cli("align", deep)
     assert result.code == 2
-    assert "deep.yaml:1:35: the document is nested more than 32 levels deep" in result.err
+    assert "deep.yaml:1:" in result.err and "nesting" in result.err
+
+
+def test_fit_richardson_reports_intervals_tests_and_trend_warning(run_cli, tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    lines = ["year,country,bloc,spending"]
+    for k in range(25):
+        lines.append(f"{1950 + k},A,East,{50.0 + 2.0 * k + rng.standard_normal():.4f}")
+        lines.append(f"{1950 + k},B,West,{40.0 + 1.5 * k + rng.standard_normal():.4f}")
+    path = write(tmp_path, "trend.csv", "\n".join(lines) + "\n")
+    result = run_cli("fit", "richardson", path, "--json", "--level", "0.95")
+    assert result.code == 0, result.err
+    fit = json.loads(result.out)
+    assert fit["level"] == 0.95
+    slope = fit["two_bloc"]["coefficients"]["slope"]
+    assert slope["interval"][0] < slope["estimate"] < slope["interval"][1]
+    assert slope["estimate"] == pytest.approx(fit["slope"])
+    assert set(fit["pairs"]) == {"East", "West"}
+    assert set(fit["pairs"]["East"]["coefficients"]) == {"reaction", "fatigue", "grievance"}
+    codes = [w["code"] for w in fit["warnings"]]
+    assert "trend_explains" in codes
+    assert fit["two_bloc"]["trend_test"]["trend_explains"] is True
+    table = run_cli("fit", "richardson", path)
+    assert "95% interval" not in table.out and "90% interval" in table.out
+    assert "warning: [trend_explains]" in table.out
+    bad = run_cli("fit", "richardson", path, "--level", "2")
+    assert bad.code == 2 and "--level: must be in [0.5, 1)" in bad.err

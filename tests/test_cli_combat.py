@@ -202,3 +202,141 @@ def test_campaign_missing_file_and_bad_days(run_cli, tmp_path):
     assert missing.code == 2 and "none.json: file not found" in missing.err
     bad_days = run_cli("campaign", "--days", "-3")
     assert bad_days.code == 2 and "--days: must be in [0, 3650], got -3" in bad_days.err
+
+
+# --- intervals, comparison of laws, diagnostics, record shapes -----------------------------------
+
+
+def _synthetic_csv(tmp_path, name="s.csv", exponents=(0.8, 0.3, 0.8, 0.3), sigma=0.1) -> str:
+    import numpy as np
+
+    from posturelab.models.lanchester_regression import synthetic_record
+
+    r = synthetic_record(np.random.default_rng(4), 0.005, 0.004, exponents, sigma=sigma)
+    rows = ["day,x,y,x_reinf,y_reinf,x_losses_cum,y_losses_cum"]
+    for k in range(r.day.shape[0]):
+        cells = (r.day[k], r.x[k], r.y[k], r.x_reinf[k], r.y_reinf[k])
+        rows.append(
+            ",".join(repr(float(v)) for v in (*cells, r.x_losses_cum[k], r.y_losses_cum[k]))
+        )
+    return _write(tmp_path, name, "\n".join(rows) + "\n")
+
+
+def test_general_law_by_regression_has_intervals_and_correlations(run_cli, tmp_path):
+    path = _synthetic_csv(tmp_path)
+    result = run_cli(
+        "fit", "lanchester", path, "--law", "general", "--method", "regression", "--json"
+    )
+    assert result.code == 0, result.err
+    payload = json.loads(result.out)
+    assert set(payload["intervals"]) == {"a", "b", "p", "q"}
+    lo, hi = payload["intervals"]["p"]
+    assert lo < payload["p"] < hi and payload["level"] == 0.9
+    assert payload["correlation"]["names"] == ["a", "b", "p", "q"]
+    assert payload["correlation"]["matrix"][0][0] == pytest.approx(1.0)
+    assert payload["aic"] == pytest.approx(2 * payload["n_params"] - 2 * payload["loglik"])
+    assert "lognormal" in payload["error_model"]
+    # a and b of the general law trade off against p and q: their intervals are wide
+    assert {w["code"] for w in payload["warnings"]} <= {"wide_interval"}
+    table = run_cli("fit", "lanchester", path, "--law", "general", "--method", "regression")
+    assert (
+        table.code == 0 and "90% interval" in table.out and "correlation of estimates" in table.out
+    )
+
+
+def test_law_all_prints_a_comparison(run_cli, tmp_path):
+    path = _synthetic_csv(tmp_path, exponents=(1.0, 1.0, 1.0, 0.0))
+    result = run_cli("fit", "lanchester", path, "--law", "all", "--json")
+    assert result.code == 0, result.err
+    payload = json.loads(result.out)
+    laws = [row["law"] for row in payload["comparison"]]
+    assert laws == ["square", "linear", "logarithmic", "mixed", "general"]
+    weights = {row["law"]: row["akaike_weight"] for row in payload["comparison"]}
+    assert max(weights, key=weights.__getitem__) == "mixed"
+    assert payload["method"] == "regression" and "mixed fits best" in payload["statement"]
+    assert set(payload["fits"]) == set(laws)
+    table = run_cli("fit", "lanchester", path, "--law", "all")
+    assert table.code == 0 and "AIC" in table.out and "weight" in table.out
+
+
+def test_law_all_on_iwo_jima_says_no_law_fits_well_as_the_docs_show(run_cli):
+    result = run_cli("fit", "lanchester", IWO, "--law", "all", "--method", "lsq", "--json")
+    assert result.code == 0, result.err
+    payload = json.loads(result.out)
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "models" / "attrition.md").read_text()
+    for row in payload["comparison"]:
+        cells = f"| {row['law']} | {row['loglik']:.2f} | {row['n_params']} | {row['aic']:.2f} | "
+        cells = cells.replace("-", "−")
+        assert cells in doc, cells
+        assert f"{row['akaike_weight']:.3f} | {row['r2']:.3f} |" in doc
+    assert payload["statement"].split(":")[0] in doc
+    assert [w["code"] for w in payload["warnings"]] == ["no_law_fits_well"]
+    assert payload["statement"].startswith("No law fits well")
+    assert "mixed: fitted by the regression method only" in payload["skipped"]
+
+
+def test_meaningless_fit_is_printed_with_its_errors_and_exit_3(run_cli, tmp_path):
+    path = _write(tmp_path, "grow.csv", "day,x,y\n0,100,80\n1,110,70\n2,120,61\n3,125,50\n")
+    result = run_cli("fit", "lanchester", path, "--json")
+    assert result.code == 3
+    payload = json.loads(result.out)
+    assert {w["code"]: w["severity"] for w in payload["warnings"]}[
+        "negative_coefficient"
+    ] == "error"
+    table = run_cli("fit", "lanchester", path)
+    assert table.code == 3 and "error: [negative_coefficient]" in table.out
+
+
+def test_record_shapes_hours_and_daily_losses(run_cli, tmp_path):
+    hours = (
+        "duration_hours,x,y,x_losses,y_losses\n,1000,800,,\n12,,,15,20\n36,,,40,52\n"
+        "6,,,7,9\n24,,,28,33\n30,,,34,40\n"
+    )
+    path = _write(tmp_path, "h.csv", hours)
+    result = run_cli("fit", "lanchester", path, "--method", "regression", "--json")
+    assert result.code == 0, result.err
+    payload = json.loads(result.out)
+    assert payload["fitted"]["day"] == pytest.approx([0, 0.5, 2.0, 2.25, 3.25, 4.5])
+    lsq = run_cli("fit", "lanchester", path, "--method", "lsq")
+    assert lsq.code == 2 and "not whole days" in lsq.err and lsq.out == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x,y\n100,80\n95,70\n", "r.csv:1: day: give exactly one time column"),
+        ("day,duration,x,y\n0,,100,80\n1,1,95,70\n", "give exactly one time column"),
+        (
+            "duration,x,y\n1,100,80\n1,95,70\n",
+            "r.csv:2:1: duration: the first row is the initial state",
+        ),
+        ("duration,x,y\n,100,80\n0,95,70\n", "r.csv:3:1: duration: a phase's duration must be > 0"),
+        (
+            "duration,x,y\n,100,80\n,95,70\n",
+            "r.csv:3:1: duration: a phase's duration must not be empty",
+        ),
+        ("duration,x,y\n,100,80\nx,95,70\n", "r.csv:3:1: duration: must be a number, got 'x'"),
+        (
+            "day,x,y,x_losses,x_losses_cum\n0,1,1,,\n1,1,1,1,1\n",
+            "give x_losses or x_losses_cum, not both",
+        ),
+        (
+            "day,x,y,x_losses\n0,100,80,3\n1,95,70,5\n",
+            "r.csv:2:10: x_losses: the first row is the initial state",
+        ),
+    ],
+)
+def test_bad_record_shapes_give_located_messages(run_cli, tmp_path, text, expected):
+    result = run_cli("fit", "lanchester", _write(tmp_path, "r.csv", text), "--method", "regression")
+    assert result.code == 2
+    assert expected in result.err.replace(str(tmp_path) + "/", "")
+    assert result.out == "" and "Traceback" not in result.err
+
+
+def test_bad_fit_options(run_cli):
+    result = run_cli("fit", "lanchester", IWO, "--law", "all", "--method", "engel")
+    assert result.code == 2 and "comparing laws needs a likelihood" in result.err
+    result = run_cli("fit", "lanchester", IWO, "--level", "1.5")
+    assert result.code == 2 and "--level: must be in [0.5, 1)" in result.err
+    result = run_cli("fit", "lanchester", IWO, "--law", "mixed")
+    assert result.code == 2 and "regression method only" in result.err

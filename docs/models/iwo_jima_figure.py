@@ -1,4 +1,8 @@
-"""Draw ``img/iwo_jima_fit.png``: actual US strength on Iwo Jima against the two fitted square laws.
+"""Draw the Iwo Jima figures: actual US strength against the fitted laws.
+
+``img/iwo_jima_fit.png``: the square law by Engel's estimator and by least squares.
+``img/iwo_jima_laws.png``: every law the trajectory fit can take (``fit lanchester --law all
+--method lsq``), with the Akaike weight of each.
 
 Run from the repository root: ``.venv/bin/python docs/models/iwo_jima_figure.py``.
 """
@@ -14,9 +18,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from posturelab.data.combat_csv import builtin_series
-from posturelab.models.lanchester_fit import fit, observed_strengths
+from posturelab.models.lanchester_fit import compare_laws, fit, observed_strengths
 
 OUT = Path(__file__).resolve().parent / "img" / "iwo_jima_fit.png"
+OUT_LAWS = Path(__file__).resolve().parent / "img" / "iwo_jima_laws.png"
 
 
 def main() -> None:
@@ -71,6 +76,34 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(OUT, dpi=120)
     print(f"wrote {OUT}")
+    laws_figure()
+
+
+def laws_figure() -> None:
+    """Every law fitted by least squares against the actual US strength."""
+    series = builtin_series("iwo_jima")
+    comparison = compare_laws(series, "lsq")
+    x_obs, _ = observed_strengths(series)
+    known = ~np.isnan(x_obs)
+    weights = {row.law: row.weight for row in comparison.rows}
+    fig, ax = plt.subplots(figsize=(8.0, 4.8), layout="constrained")
+    ax.plot(series.day[known], x_obs[known] / 1e3, "o", ms=4, color="black", label="actual")
+    styles = {"square": "-", "linear": "--", "logarithmic": ":", "general": "-."}
+    for law, result in comparison.fits.items():
+        ax.plot(
+            result.day,
+            result.x_fit / 1e3,
+            styles[law],
+            label=f"{law}: R² = {result.r2:.3f}, Akaike weight {weights[law]:.2f}",
+        )
+    ax.set_ylabel("US active troops (thousands)")
+    ax.set_xlabel("day after the landing (19 February 1945 = day 0)")
+    ax.set_ylim(40, 68)
+    ax.set_title("Iwo Jima, 1945: the laws fitted by least squares to the US strength")
+    ax.legend(loc="lower right", fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.savefig(OUT_LAWS, dpi=120)
+    print(f"wrote {OUT_LAWS}")
 
 
 if __name__ == "__main__":

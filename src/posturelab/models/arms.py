@@ -55,6 +55,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.linalg import expm
 
+from posturelab.models.arms_fit import TwoBlocFit, fit_two_bloc
+
 FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
@@ -307,111 +309,6 @@ def richardson_stable(reaction: npt.ArrayLike, fatigue: npt.ArrayLike) -> npt.ND
     """Whether every eigenvalue of ``K − diag α`` has a negative real part (per member)."""
     eig = np.linalg.eigvals(richardson_matrix(reaction, fatigue))
     return np.asarray(eig.real.max(axis=-1) < 0, dtype=np.bool_)
-
-
-# --------------------------------------------------------------------------------------------------
-# Two-bloc fit
-# --------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TwoBlocFit:
-    """Least-squares fit of the two-bloc reduction (see :func:`fit_two_bloc`).
-
-    Attributes
-    ----------
-    slope
-        ``b`` in ``increment = b · (total − zero_point)``; estimates ``k − α``.
-    intercept
-        ``−b · zero_point``; estimates ``g + h``.
-    zero_point
-        The total at which the fitted increment vanishes (the equilibrium if ``b < 0``); NaN if
-        ``b = 0``.
-    r2
-        Coefficient of determination of the increments (1 when they are fitted exactly).
-    years
-        The years used (consecutive); ``len(years) − 1`` increments were fitted.
-    """
-
-    slope: float
-    intercept: float
-    zero_point: float
-    r2: float
-    years: tuple[int, ...]
-
-    @property
-    def continuous_rate(self) -> float:
-        """``k − α`` of the continuous model: ``2·artanh(slope/2)`` (NaN if ``|slope| ≥ 2``).
-
-        For exact data from ``dT/dt = a T + c`` the yearly increment against the mid-year total is a
-        straight line with slope ``2·tanh(a/2)`` and the same zero point ``−c/a``, so this inverts
-        it.
-        """
-        return 2.0 * math.atanh(self.slope / 2.0) if abs(self.slope) < 2.0 else math.nan
-
-
-def fit_two_bloc(years: npt.ArrayLike, bloc_u: npt.ArrayLike, bloc_v: npt.ArrayLike) -> TwoBlocFit:
-    """Fit ``d(U+V)/dt = (k − α)(U+V) + (g + h)`` to yearly bloc totals by least squares.
-
-    With ``T_n = U_n + V_n``, the increments ``ΔT_n = T_{n+1} − T_n`` are regressed on the mid-year
-    totals ``(T_n + T_{n+1})/2``: ``ΔT = slope · mid + intercept``; the zero point is
-    ``−intercept/slope``. This is Richardson's own presentation (the rate of growth of the two
-    alliances' total against the total). For data that follow the continuous model exactly the fit
-    is exact with ``slope = 2·tanh((k − α)/2)`` and ``zero_point = −(g+h)/(k−α)``.
-
-    Parameters
-    ----------
-    years
-        Consecutive integer years, increasing, at least 3.
-    bloc_u, bloc_v
-        The blocs' yearly totals, same length as ``years``.
-
-    Returns
-    -------
-    TwoBlocFit
-
-    Raises
-    ------
-    ValueError
-        On fewer than 3 years, gaps, mismatched lengths, non-finite values, or constant totals
-        (the slope is then undetermined).
-    """
-    y = np.asarray(years, dtype=np.int64)
-    u = _as_float(bloc_u)
-    v = _as_float(bloc_v)
-    if y.ndim != 1 or u.shape != y.shape or v.shape != y.shape:
-        raise ValueError("years, bloc_u and bloc_v must be 1-D arrays of the same length")
-    if y.shape[0] < 3:
-        raise ValueError(f"at least 3 years are needed, got {y.shape[0]}")
-    if np.any(np.diff(y) != 1):
-        raise ValueError("years must be consecutive and increasing")
-    if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))):
-        raise ValueError("bloc totals must be finite")
-    total = u + v
-    inc = np.diff(total)
-    mid = 0.5 * (total[1:] + total[:-1])
-    mid_c = mid - mid.mean()
-    var = float(mid_c @ mid_c)
-    if var <= 1e-24 * max(1.0, float(mid.mean()) ** 2):
-        raise ValueError("the total does not change: the slope cannot be determined")
-    slope = float(mid_c @ (inc - inc.mean())) / var
-    intercept = float(inc.mean() - slope * mid.mean())
-    resid = inc - (slope * mid + intercept)
-    ss_res = float(resid @ resid)
-    ss_tot = float(((inc - inc.mean()) ** 2).sum())
-    scale = max(1.0, float(np.abs(inc).max())) ** 2
-    if ss_tot <= 1e-24 * scale:
-        r2 = 1.0 if ss_res <= 1e-24 * scale else math.nan
-    else:
-        r2 = 1.0 - ss_res / ss_tot
-    zero_point = -intercept / slope if slope != 0.0 else math.nan
-    return TwoBlocFit(
-        slope=slope,
-        intercept=intercept,
-        zero_point=zero_point,
-        r2=r2,
-        years=tuple(int(v) for v in y),
-    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -52,11 +52,14 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Final
+from typing import ClassVar, Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from posturelab.models.adm_domain import ADM_DOMAINS, Domain
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -138,6 +141,9 @@ class ADMParams:
         arrives on day ``i + 1`` and joins the state of that day after its attrition rates are
         measured. Entries beyond the horizon are ignored; missing days are 0.
     """
+
+    #: Allowed values of each scalar field (:mod:`posturelab.models.adm_domain`).
+    DOMAINS: ClassVar[Mapping[str, Domain]] = ADM_DOMAINS
 
     A0: ArrayLike = 330_000.0
     D0: ArrayLike = 200_000.0

@@ -18,10 +18,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from posturelab.models.adm_domain import ADM_DOMAINS
 from posturelab.registry import LEVER_ROLES
 from posturelab.scenario.quantity import (
     Fraction,
@@ -29,6 +31,7 @@ from posturelab.scenario.quantity import (
     Positive,
     Quantity,
     UnitInterval,
+    support,
     within,
 )
 
@@ -395,24 +398,38 @@ class CampaignTerms(Strict):
     """Terms of Epstein's Adaptive Dynamic Model for a contest's land campaign (DESIGN 5.2).
 
     Lethality is in the scenario's scoring unit (tank equivalents); ``k`` converts one armoured
-    kill by close air support into that unit.
+    kill by close air support into that unit. Every term is checked against the model's own
+    domain (:data:`posturelab.models.adm_domain.ADM_DOMAINS`), which ``campaign`` also uses.
     """
 
     days: Annotated[int, Field(ge=1, le=365)]
-    alpha0: Fraction
-    rho: Positive
-    W_max: NonNegative
-    alpha_dT: Fraction
-    alpha_aT: Annotated[Quantity, AfterValidator(within(1e-9, 1.0))]
-    k: NonNegative
-    K_d: NonNegative
-    K_a: NonNegative
-    S_d: NonNegative
-    S_a: NonNegative
-    alpha_da: Fraction
-    alpha_aa: Fraction
-    breakpoint_A: Fraction
-    breakpoint_D: Fraction
+    alpha0: Quantity
+    rho: Quantity
+    W_max: Quantity
+    alpha_dT: Quantity
+    alpha_aT: Quantity
+    k: Quantity
+    K_d: Quantity
+    K_a: Quantity
+    S_d: Quantity
+    S_a: Quantity
+    alpha_da: Quantity
+    alpha_aa: Quantity
+    breakpoint_A: Quantity
+    breakpoint_D: Quantity
+
+    @field_validator(
+        "alpha0", "rho", "W_max", "alpha_dT", "alpha_aT", "k", "K_d", "K_a", "S_d", "S_a",
+        "alpha_da", "alpha_aa", "breakpoint_A", "breakpoint_D",
+    )  # fmt: skip
+    @classmethod
+    def _in_domain(cls, q: Quantity, info: ValidationInfo) -> Quantity:
+        """Every value the quantity can take lies in the model's domain for the parameter."""
+        domain = ADM_DOMAINS[str(info.field_name)]
+        lo, hi = support(q)
+        if not (domain.contains(lo) and domain.contains(hi)):
+            raise ValueError(f"must be {domain.describe()}, got {q.describe()}")
+        return q
 
 
 class Strike(Strict):
