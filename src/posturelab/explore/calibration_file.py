@@ -123,8 +123,8 @@ def read_calibration(path: Path, loaded: LoadedScenario) -> dict[str, Any]:
         raise fail(
             f"made for scenario {data.get('scenario')!r} with sha256 "
             f"{str(data.get('scenario_sha256'))[:12]}..., but {loaded.origin} has sha256 "
-            f"{loaded.sha256[:12]}...; the scenario changed since the calibration: "
-            f"run posturelab calibrate again",
+            f"{loaded.sha256[:12]}...; a calibration holds only for the scenario text it was made "
+            f"from: run posturelab calibrate again",
             "scenario_sha256",
         )
     expected = list(uncertain_names(loaded.scenario))
