@@ -20,7 +20,7 @@ from rich.table import Table
 
 from posturelab.cli.console import out, print_json
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
-from posturelab.engine.run import DEFAULT_SEED, RunOptions
+from posturelab.engine.run import DEFAULT_CHUNK, DEFAULT_SEED, RunOptions
 from posturelab.errors import InputError
 from posturelab.explore import calibration as hm
 from posturelab.explore.calibration_file import calibrated_design, read_calibration
@@ -192,6 +192,9 @@ def calibrate_command(
         typer.Option(min=1, max=100, help="Runs of each candidate (its stochastic variance)."),
     ] = hm.DEFAULT_REPLICATES,
     seed: SeedOpt = DEFAULT_SEED,
+    chunk_size: Annotated[
+        int, typer.Option(min=1, help="Members per chunk; results do not depend on it.")
+    ] = DEFAULT_CHUNK,
     out_file: Annotated[
         Path | None,
         typer.Option("--out", help="Calibration file to write (default calibration-ID.json)."),
@@ -226,6 +229,7 @@ def calibrate_command(
             replicates=replicates,
             seed=seed,
             executor=executor,
+            chunk_size=chunk_size,
         )
     elapsed = time.perf_counter() - started
     drawn: list[str] = []

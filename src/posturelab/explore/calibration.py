@@ -52,7 +52,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from posturelab.engine.run import RunOptions, run_ensemble, uncertain_names
+from posturelab.engine.run import DEFAULT_CHUNK, RunOptions, run_ensemble, uncertain_names
 from posturelab.engine.sampling import unit_design
 from posturelab.explore.targets import (
     CUTOFF,
@@ -103,6 +103,7 @@ class SimulatorEvaluator:
     targets: tuple[Target, ...]
     replicates: int = DEFAULT_REPLICATES
     executor: Executor | None = None
+    chunk_size: int = DEFAULT_CHUNK
 
     def evaluate(self, design: FloatArray, seed: int) -> Evaluation:
         """Mean over replicates and :math:`s^2 (1 + 1/R)` per row and target."""
@@ -111,7 +112,7 @@ class SimulatorEvaluator:
         variances = np.full((rows, len(self.targets)), np.nan)
         column = {t.id: j for j, t in enumerate(self.targets)}
         full = np.repeat(design, reps, axis=0)
-        options = RunOptions(members=rows * reps, seed=seed)
+        options = RunOptions(members=rows * reps, seed=seed, chunk_size=self.chunk_size)
         for levers, group in condition_groups(self.scenario, self.targets):
             result = run_ensemble(
                 self.scenario, levers, options, design=full, executor=self.executor
@@ -279,6 +280,7 @@ def history_match(
     seed: int = 0,
     evaluator: Evaluator | None = None,
     executor: Executor | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
 ) -> Calibration:
     """Run ``waves`` waves of history matching against the scenario's calibration targets.
 
@@ -292,8 +294,9 @@ def history_match(
         Root seed: the same seed gives the same calibration, bit for bit.
     evaluator
         The model as the waves see it (default: :class:`SimulatorEvaluator`).
-    executor
-        Where the simulator runs its chunks.
+    executor, chunk_size
+        Where the simulator runs its chunks, and their size (the result does not depend on
+        either).
 
     Raises
     ------
@@ -304,7 +307,7 @@ def history_match(
     validation = tuple(t for t in scenario.targets if t.use == "validation")
     if not calibration:
         raise ValueError("the scenario has no target with use: calibration")
-    model = evaluator or SimulatorEvaluator(scenario, calibration, replicates, executor)
+    model = evaluator or SimulatorEvaluator(scenario, calibration, replicates, executor, chunk_size)
     uncertain = uncertain_names(scenario)
     dims = len(uncertain)
     stats: list[WaveStats] = []

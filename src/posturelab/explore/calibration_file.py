@@ -74,7 +74,8 @@ def check_out(path: Path) -> None:
 
 def write_calibration(path: Path, cal: Calibration) -> None:
     """Write the calibration file atomically (a temporary file renamed into place)."""
-    text = json.dumps(payload(cal), indent=1, allow_nan=False, default=_json_default) + "\n"
+    text = json.dumps(payload(cal), separators=(",", ":"), allow_nan=False, default=_json_default)
+    text += "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
