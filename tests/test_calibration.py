@@ -114,6 +114,12 @@ def test_calibrated_run_and_stale_files(run_cli, tmp_path: Path) -> None:
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["calibration"]["file"] == str(cal)
     assert manifest["calibration"]["members_used"] == nroy
+    report = tmp_path / "report.html"
+    made_report = run_cli("report", "run", "--runs-dir", str(tmp_path), "--out", str(report))
+    assert made_report.code == 0, made_report.err
+    page = report.read_text()
+    assert page.index("Calibrated run.") < page.index("<h2>Summary")
+    assert "<h2>Targets" in page and "inconsistent (model below)" in page
 
     # A calibration made for another scenario text is refused; nothing is written.
     changed = tmp_path / "changed.yaml"
