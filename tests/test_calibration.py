@@ -137,3 +137,27 @@ def test_calibrated_run_and_stale_files(run_cli, tmp_path: Path) -> None:
     assert run_cli("run", str(SYNTHETIC), "--calibration", str(bogus)).code == 2
     again = run_cli("calibrate", str(SYNTHETIC), "--out", str(cal))
     assert again.code == 2 and "already exists" in again.err
+
+
+def test_analyses_run_on_the_calibrated_members(run_cli, tmp_path: Path) -> None:
+    cal = tmp_path / "cal.json"
+    made = run_cli("calibrate", str(SYNTHETIC), "--members", "80", "--replicates", "1",
+                   "--out", str(cal), "--no-figures")  # fmt: skip
+    assert made.code == 0, made.err
+    runs = tmp_path / "runs"
+    common = ("--calibration", str(cal), "--members", "30", "--runs-dir", str(runs))
+    compared = run_cli("compare", str(SYNTHETIC), "--set", "exercises=true", *common,
+                       "--no-figures", "--json")  # fmt: skip
+    assert compared.code == 0, compared.err
+    assert json.loads(compared.out)["members"] == 30
+    found = run_cli("discover", str(SYNTHETIC), "--where", "spending_east > 112", *common,
+                    "--no-figures")  # fmt: skip
+    assert found.code == 0, found.err
+    assert "calibrated: 30 members from the NROY set" in found.out
+    kinds = {}
+    for manifest in runs.glob("*/manifest.json"):
+        data = json.loads(manifest.read_text())
+        kinds[data["kind"]] = data["calibration"]["members_used"]
+    assert kinds == {"compare": 30, "discover": 30}
+    stale = run_cli("claims", "korea-2025", *common)
+    assert stale.code == 2 and "scenario_sha256" in stale.err
