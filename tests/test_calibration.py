@@ -161,3 +161,23 @@ def test_analyses_run_on_the_calibrated_members(run_cli, tmp_path: Path) -> None
     assert kinds == {"compare": 30, "discover": 30}
     stale = run_cli("claims", "korea-2025", *common)
     assert stale.code == 2 and "scenario_sha256" in stale.err
+
+
+def test_sensitivity_within_the_nroy_box_scales_by_its_width(run_cli, tmp_path: Path) -> None:
+    """East's spending is linear in its trend, so Morris's mu* shrinks by the box's width."""
+    cal = tmp_path / "cal.json"
+    made = run_cli("calibrate", str(SYNTHETIC), "--members", "80", "--replicates", "1",
+                   "--out", str(cal), "--no-figures")  # fmt: skip
+    assert made.code == 0, made.err
+    column = np.asarray(json.loads(cal.read_text())["design"])[:, 0]  # arms.actors.east.trend
+    mu = {}
+    for extra in ((), ("--calibration", str(cal))):
+        result = run_cli("sensitivity", str(SYNTHETIC), "--indicator", "spending_east",
+                         "--method", "morris", "--n", "6", "--runs-dir", str(tmp_path / "runs"),
+                         "--no-figures", "--json", *extra)  # fmt: skip
+        assert result.code == 0, result.err
+        rows = {r["parameter"]: r for r in json.loads(result.out)["indices"]}
+        mu[bool(extra)] = rows["arms.actors.east.trend"]["mu_star"]
+    width = column.max() - column.min()
+    assert width < 0.5
+    assert mu[True] == pytest.approx(mu[False] * width, rel=1e-6)

@@ -353,6 +353,7 @@ def sensitivity_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Global sensitivity of one indicator to the uncertain parameters (SALib, Sobol or Morris)."""
     from posturelab.explore.sensitivity import Method, engine_sensitivity, is_power_of_two
@@ -380,6 +381,8 @@ def sensitivity_command(
             f"unknown or missing indicator {indicator!r} (indicators: {', '.join(kinds)})",
             path="--indicator",
         )
+    design, calibrated, _ = _calibrated(calibration, loaded, None)
+    box = None if design is None else (design.min(axis=0), design.max(axis=0))
     target = _target(runs_dir, out_dir, loaded, "sensitivity")
     started = time.perf_counter()
     chosen: Method = "sobol" if method == "sobol" else "morris"
@@ -395,6 +398,7 @@ def sensitivity_command(
                 seed=seed,
                 month=month,
                 executor=executor,
+                box=box,
             )
         except ValueError as error:
             raise InputError.single("<command line>", str(error), path="--indicator") from None
@@ -412,10 +416,13 @@ def sensitivity_command(
         elapsed_s=time.perf_counter() - started,
         runs_dir=runs_dir,
         draw=figures,
+        calibration=calibrated,
     )
     if json_out:
         print_json(summary)
         return
+    if calibrated is not None:
+        out.print(f"calibrated: within the box of the NROY members of {calibrated['file']}")
     out.print(
         f"[bold]{s.meta.id}[/bold]: {method} on {indicator}, {result.evaluations:,} evaluations "
         f"over {len(uncertain)} uncertain parameters"

@@ -258,6 +258,7 @@ def write_sensitivity(
     elapsed_s: float,
     runs_dir: Path | None = None,
     draw: bool = True,
+    calibration: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a sensitivity analysis's directory and return its summary."""
     top = result.rows[0]["parameter"] if result.rows else ""
@@ -278,7 +279,7 @@ def write_sensitivity(
         uncertain,
         elapsed_s,
         headline,
-        {"method": result.method, "indicator": indicator, "n": n},
+        {"method": result.method, "indicator": indicator, "n": n, **_calibrated(calibration)},
     )
     with rundir.staging(target) as stage:
         title = f"{loaded.scenario.meta.id}: {indicator}, {result.evaluations:,} evaluations"
