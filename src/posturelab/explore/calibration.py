@@ -173,7 +173,11 @@ def propose(survivors: FloatArray, count: int, rng: np.random.Generator) -> Floa
 
 @dataclass(frozen=True)
 class WaveStats:
-    """One wave: candidates simulated, survivors, and how many each target ruled out."""
+    """One wave: candidates simulated, survivors, and how many each target ruled out.
+
+    ``box_low`` and ``box_high`` bound the wave's survivors in each unit-hypercube column
+    (in the order of the uncertain parameters; empty when none survived).
+    """
 
     wave: int
     candidates: int
@@ -181,6 +185,8 @@ class WaveStats:
     fraction: float
     ruled_out_by: dict[str, int]
     max_implausibility_p50: float
+    box_low: tuple[float, ...]
+    box_high: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -334,6 +340,8 @@ def history_match(
                 float(keep.mean()),
                 {t.id: int(np.sum(per_target[:, j] > CUTOFF)) for j, t in enumerate(calibration)},
                 float(np.median(worst)),
+                tuple(float(v) for v in survivors.min(axis=0)) if survivors.size else (),
+                tuple(float(v) for v in survivors.max(axis=0)) if survivors.size else (),
             )
         )
     checked = None
