@@ -149,3 +149,15 @@ def test_scenario_without_targets_is_refused(run_cli, tmp_path: Path) -> None:
     assert result.code == 2
     assert "has no targets" in result.err
     assert not (tmp_path / "x").exists()
+
+
+def test_bad_target_on_the_command_line_writes_nothing(run_cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(with_target(GOOD.replace("value: 100\n    sd: 2", "range: [5, 1]")))
+    for command in ("calibrate", "targets"):
+        out = tmp_path / f"{command}-out"
+        result = run_cli(command, str(bad), "--out", str(out))
+        assert result.code == 2
+        assert f"{bad}:" in result.err and "targets.0: range: low (5) must not exceed" in result.err
+        assert "Traceback" not in result.err
+        assert not out.exists()
