@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posturelab.engine.run import RunOptions
+from posturelab.engine.run import RunOptions, uncertain_names
 from posturelab.errors import ScenarioError
 from posturelab.explore.targets import evaluate_targets, implausibility, observation
 from posturelab.scenario.loader import load_scenario, parse_scenario
@@ -108,7 +108,7 @@ def test_synthetic_targets_against_the_closed_form() -> None:
     assert rows["east_spending_2030"].status == "consistent"
     assert rows["attack_risk"].status == "inconsistent"
     assert rows["attack_risk"].direction == "below"
-    assert names == tuple(sorted(names))
+    assert uncertain_names(s) == names  # the design's columns
 
 
 def test_targets_command_writes_table_json_and_figure(run_cli, tmp_path: Path) -> None:
@@ -161,3 +161,19 @@ def test_bad_target_on_the_command_line_writes_nothing(run_cli, tmp_path: Path) 
         assert f"{bad}:" in result.err and "targets.0: range: low (5) must not exceed" in result.err
         assert "Traceback" not in result.err
         assert not out.exists()
+
+
+def test_targets_under_other_conditions_get_their_own_ensemble() -> None:
+    from posturelab.explore.targets import condition_groups
+
+    text = with_target(
+        GOOD + GOOD.replace("t1", "t2").replace("use:", "set: {exercises: true}\n    use:")
+    )
+    s = parse_scenario(text, "t.yaml").scenario
+    groups = condition_groups(s, s.targets)
+    assert [[t.id for t in g] for _, g in groups] == [["t1"], ["t2"]]
+    assert [levers["exercises"] for levers, _ in groups] == [False, True]
+    report = evaluate_targets(s, RunOptions(members=20, seed=3))
+    a, b = report.rows
+    assert b.conditions == {"exercises": True} and a.conditions == {}
+    assert a.model_p50 == b.model_p50  # the lever changes nothing; same members, same streams
