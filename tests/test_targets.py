@@ -177,3 +177,15 @@ def test_targets_under_other_conditions_get_their_own_ensemble() -> None:
     a, b = report.rows
     assert b.conditions == {"exercises": True} and a.conditions == {}
     assert a.model_p50 == b.model_p50  # the lever changes nothing; same members, same streams
+
+
+def test_no_variance_at_all_gives_an_infinite_implausibility_and_valid_json() -> None:
+    from posturelab.explore.targets import row_dict, summarise_target
+
+    s = parse_scenario(with_target(GOOD.replace("sd: 2", "sd: 0")), "t.yaml").scenario
+    (target,) = s.targets
+    row = summarise_target(s, target, s.lever_defaults(), np.full(5, 90.0))
+    assert math.isinf(row.implausibility or 0.0)
+    assert row.status == "inconsistent" and row.direction == "below"
+    data = json.loads(json.dumps(row_dict(row), allow_nan=False))
+    assert data["implausibility"] is None and data["status"] == "inconsistent"

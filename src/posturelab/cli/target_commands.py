@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +23,7 @@ from posturelab.engine.run import DEFAULT_CHUNK, DEFAULT_SEED, RunOptions
 from posturelab.errors import InputError
 from posturelab.explore import calibration as hm
 from posturelab.explore.calibration_file import calibrated_design, read_calibration
+from posturelab.explore.targets import row_dict
 from posturelab.runners import DEFAULT_RUNNER, make_executor
 from posturelab.scenario.loader import DEFAULT_SCENARIO, LoadedScenario, load_scenario
 
@@ -145,7 +145,7 @@ def targets_command(
                 "members": report.members,
                 "seed": report.seed,
                 "calibration": report.calibration,
-                "targets": [asdict(r) for r in report.rows],
+                "targets": [row_dict(r) for r in report.rows],
             }
         )
     else:
@@ -172,7 +172,7 @@ def _write_targets(target: Path, report: Any) -> None:
                 "members": report.members,
                 "seed": report.seed,
                 "calibration": report.calibration,
-                "targets": [asdict(r) for r in report.rows],
+                "targets": [row_dict(r) for r in report.rows],
             },
         )
         fig = target_intervals(report.rows, f"{report.scenario}: targets")

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from posturelab.engine.run import uncertain_names
 from posturelab.errors import InputError
 from posturelab.explore.calibration import Calibration
+from posturelab.explore.targets import row_dict
 from posturelab.scenario.loader import LoadedScenario
 
 FORMAT = "posturelab-calibration/1"
@@ -58,7 +59,9 @@ def payload(cal: Calibration) -> dict[str, Any]:
         "nroy_members": int(cal.design.shape[0]),
         "uncertain_parameters": list(cal.uncertain),
         "parameter_ranges": [asdict(r) for r in cal.ranges],
-        "validation": None if cal.validation is None else [asdict(r) for r in cal.validation.rows],
+        "validation": None
+        if cal.validation is None
+        else [row_dict(r) for r in cal.validation.rows],
         "design": [[float(v) for v in row] for row in cal.design],
         "parameters": {k: [float(v) for v in col] for k, col in cal.parameters.items()},
     }

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from math import isfinite
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -258,6 +259,13 @@ class TargetRow:
     implausibility: float | None
     status: Status
     direction: str | None
+
+
+def row_dict(row: TargetRow) -> dict[str, object]:
+    """A row as JSON-ready data: an infinite implausibility (no variance at all) becomes null."""
+    data = asdict(row)
+    data.update({k: None for k, v in data.items() if isinstance(v, float) and not isfinite(v)})
+    return data
 
 
 @dataclass(frozen=True)
