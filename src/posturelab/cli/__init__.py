@@ -19,6 +19,7 @@ from posturelab.cli import (
     explore_commands,
     run_commands,
     scenario_commands,
+    target_commands,
     web_commands,
 )
 from posturelab.errors import InputError
@@ -43,6 +44,7 @@ COMMAND_MODULES = (
     alignment_arms,
     combat,
     explore_commands,
+    target_commands,
     web_commands,
 )
 for _module in COMMAND_MODULES:

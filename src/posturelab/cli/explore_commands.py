@@ -15,6 +15,7 @@ from rich.table import Table
 
 from posturelab.cli.console import out, print_json
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
+from posturelab.cli.target_commands import CalibrationOpt, load_calibration
 from posturelab.engine.indicators import reported_names, scenario_indicators
 from posturelab.engine.run import DEFAULT_MEMBERS, DEFAULT_SEED, RunOptions, run_ensemble
 from posturelab.engine.run import uncertain_names as uncertain_of
@@ -30,6 +31,12 @@ from posturelab.store import catalogue, rundir
 
 ScenarioArg = Annotated[str, typer.Argument(help="A built-in scenario id or a scenario file path.")]
 MembersOpt = Annotated[int, typer.Option(min=2, max=10_000_000, help="Ensemble size.")]
+CalibratedMembersOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=2, max=10_000_000, help="Ensemble size (default 1000, or a calibration's members)."
+    ),
+]
 SeedOpt = Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root random seed.")]
 RunsDirOpt = Annotated[
     Path, typer.Option("--runs-dir", help="Directory of result directories and the catalogue.")
@@ -73,6 +80,26 @@ def _check_month(loaded: LoadedScenario, month: str | None) -> None:
     month_index(xr.Dataset(coords={"month": list(months)}), month)
 
 
+def _calibrated(
+    path: Path | None, loaded: LoadedScenario, members: int | None
+) -> tuple[Any, dict[str, Any] | None, int]:
+    """The design, manifest record and ensemble size of ``--calibration`` (or the prior)."""
+    from posturelab.explore.calibration_file import calibration_record
+
+    design, data = load_calibration(path, loaded, members)
+    if design is None or data is None:
+        return None, None, members or DEFAULT_MEMBERS
+    return design, calibration_record(data, design.shape[0]), design.shape[0]
+
+
+def _say_calibrated(record: dict[str, Any] | None) -> None:
+    if record is not None:
+        out.print(
+            f"calibrated: {record['members_used']:,} members from the NROY set of {record['file']}",
+            markup=False,
+        )
+
+
 def _num(value: Any, kind: str = "") -> str:
     if value is None:
         return "-"
@@ -103,7 +130,7 @@ def compare_command(
     indicator: Annotated[
         list[str] | None, typer.Option(help="Indicator to compare (repeatable; default all).")
     ] = None,
-    members: MembersOpt = DEFAULT_MEMBERS,
+    members: CalibratedMembersOpt = None,
     seed: SeedOpt = DEFAULT_SEED,
     month: MonthOpt = None,
     runs_dir: RunsDirOpt = Path("runs"),
@@ -113,6 +140,7 @@ def compare_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Compare setting A (--set) with setting B (--vs-set) on the same members: A - B."""
     from posturelab.explore.compare import compare
@@ -123,11 +151,14 @@ def compare_command(
     levers_a = resolve_levers(s, parse_assignments(s, set_ or [], option="--set"), variant)
     levers_b = resolve_levers(s, parse_assignments(s, vs_set or [], option="--vs-set"), vs_variant)
     _check_month(loaded, month)
+    design, calibrated, members = _calibrated(calibration, loaded, members)
     target = _target(runs_dir, out_dir, loaded, "compare")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
     with make_executor(runner, workers, scheduler) as executor:
-        comparison = compare(s, levers_a, levers_b, options, month=month, executor=executor)
+        comparison = compare(
+            s, levers_a, levers_b, options, month=month, executor=executor, design=design
+        )
     if indicator:
         known = reported_names(comparison.indicators)
         unknown = [n for n in indicator if n not in known]
@@ -145,10 +176,12 @@ def compare_command(
         elapsed_s=time.perf_counter() - started,
         runs_dir=runs_dir,
         draw=figures,
+        calibration=calibrated,
     )
     if json_out:
         print_json(summary)
         return
+    _say_calibrated(calibrated)
     changes = "; ".join(f"{k}: {v['a']} vs {v['b']}" for k, v in summary["levers"].items())
     out.print(
         f"[bold]{s.meta.id}[/bold]: A - B on {members:,} paired members (seed {seed}); "
@@ -190,7 +223,7 @@ def claims_command(
     claim: Annotated[
         list[str] | None, typer.Option(help="Evaluate only this claim id (repeatable).")
     ] = None,
-    members: MembersOpt = DEFAULT_MEMBERS,
+    members: CalibratedMembersOpt = None,
     seed: SeedOpt = DEFAULT_SEED,
     runs_dir: RunsDirOpt = Path("runs"),
     out_dir: OutOpt = None,
@@ -199,6 +232,7 @@ def claims_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Evaluate the scenario's claims on paired members: effect, share holding, verdict, drivers."""
     from posturelab.explore.claims import evaluate_claims
@@ -216,11 +250,12 @@ def claims_command(
                 f"unknown claim {c!r} (claims: {', '.join(known)})",
                 path="--claim",
             )
+    design, calibrated, members = _calibrated(calibration, loaded, members)
     target = _target(runs_dir, out_dir, loaded, "claims")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
     with make_executor(runner, workers, scheduler) as executor:
-        evaluated = evaluate_claims(s, options, claim, executor=executor)
+        evaluated = evaluate_claims(s, options, claim, executor=executor, design=design)
     summary = results.write_claims(
         target,
         loaded,
@@ -230,6 +265,7 @@ def claims_command(
         elapsed_s=time.perf_counter() - started,
         runs_dir=runs_dir,
         draw=figures,
+        calibration=calibrated,
     )
     if json_out:
         keys = ("id", "indicator", "direction", "effect_p05", "effect_p50", "effect_p95")
@@ -249,6 +285,7 @@ def claims_command(
             ]
         )
         return
+    _say_calibrated(calibrated)
     out.print(f"[bold]{s.meta.id}[/bold]: {len(evaluated)} claims on {members:,} paired members")
     table = Table(title="Claims: effect = treatment - base per member")
     for col in ("claim", "indicator", "dir", "median", "5%", "95%", "holds", "verdict"):
@@ -313,6 +350,7 @@ def sensitivity_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Global sensitivity of one indicator to the uncertain parameters (SALib, Sobol or Morris)."""
     from posturelab.explore.sensitivity import Method, engine_sensitivity, is_power_of_two
@@ -339,6 +377,8 @@ def sensitivity_command(
             f"unknown indicator {indicator!r} (indicators: {', '.join(reported_names(declared))})",
             path="--indicator",
         )
+    design, calibrated, _ = _calibrated(calibration, loaded, None)
+    box = None if design is None else (design.min(axis=0), design.max(axis=0))
     target = _target(runs_dir, out_dir, loaded, "sensitivity")
     started = time.perf_counter()
     chosen: Method = "sobol" if method == "sobol" else "morris"
@@ -353,6 +393,7 @@ def sensitivity_command(
                 seed=seed,
                 month=month,
                 executor=executor,
+                box=box,
             )
         except ValueError as error:
             raise InputError.single("<command line>", str(error), path="--indicator") from None
@@ -370,10 +411,13 @@ def sensitivity_command(
         elapsed_s=time.perf_counter() - started,
         runs_dir=runs_dir,
         draw=figures,
+        calibration=calibrated,
     )
     if json_out:
         print_json(summary)
         return
+    if calibrated is not None:
+        out.print(f"calibrated: within the box of the NROY members of {calibrated['file']}")
     out.print(
         f"[bold]{s.meta.id}[/bold]: {method} on {indicator}, {result.evaluations:,} evaluations "
         f"over {len(uncertain)} uncertain parameters"
@@ -405,7 +449,7 @@ def discover_command(
     where: Annotated[
         str, typer.Option(help='Cases of interest, e.g. "p_dprk_attack > 0.05 and ...".')
     ] = "",
-    members: MembersOpt = DEFAULT_MEMBERS,
+    members: CalibratedMembersOpt = None,
     seed: SeedOpt = DEFAULT_SEED,
     set_: SetOpt = None,
     variant: VariantOpt = None,
@@ -424,6 +468,7 @@ def discover_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Scenario discovery: PRIM over the members' parameters for the cases matching --where."""
     from posturelab.explore.discover import discover, parse_where
@@ -435,11 +480,12 @@ def discover_command(
     s = loaded.scenario
     levers = resolve_levers(s, parse_assignments(s, set_ or []), variant)
     _check_month(loaded, month)
+    design, calibrated, members = _calibrated(calibration, loaded, members)
     target_checked = _target(runs_dir, out_dir, loaded, "discover")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
     with make_executor(runner, workers, scheduler) as executor:
-        result = run_ensemble(s, levers, options, executor=executor)
+        result = run_ensemble(s, levers, options, executor=executor, design=design)
     declared = scenario_indicators(s)
     conditions = parse_where(where, reported_names(declared))
     found = discover(
@@ -465,10 +511,12 @@ def discover_command(
         draw=figures,
         x=x,
         names=names,
+        calibration=calibrated,
     )
     if json_out:
         print_json(summary)
         return
+    _say_calibrated(calibrated)
     out.print(
         f"[bold]{s.meta.id}[/bold]: {summary['where']}: {summary['cases']:,} of "
         f"{summary['members']:,} members ({_share(summary['share'])})",

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from posturelab.cli.console import out, print_json
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
+from posturelab.cli.target_commands import CalibrationOpt, load_calibration
 from posturelab.engine.run import (
     DEFAULT_CHUNK,
     DEFAULT_MEMBERS,
@@ -27,6 +28,7 @@ from posturelab.engine.run import (
 )
 from posturelab.engine.sampling import SAMPLERS
 from posturelab.errors import InputError
+from posturelab.explore.calibration_file import calibration_record
 from posturelab.runners import DEFAULT_RUNNER, RunnerSpec, open_runner
 from posturelab.runners.durable import (
     RunIncompleteError,
@@ -71,8 +73,11 @@ def run_command(
         str, typer.Argument(help="A built-in scenario id or a scenario file path.")
     ] = DEFAULT_SCENARIO,
     members: Annotated[
-        int, typer.Option(min=1, max=10_000_000, help="Ensemble size.")
-    ] = DEFAULT_MEMBERS,
+        int | None,
+        typer.Option(
+            min=1, max=10_000_000, help="Ensemble size (default 1000, or a calibration's members)."
+        ),
+    ] = None,
     seed: Annotated[
         int, typer.Option(min=0, max=2**63 - 1, help="Root random seed.")
     ] = DEFAULT_SEED,
@@ -94,6 +99,7 @@ def run_command(
     scheduler: SchedulerOption = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory to create.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    calibration: CalibrationOpt = None,
 ) -> None:
     """Run a Monte Carlo ensemble of a scenario and write its run directory.
 
@@ -109,6 +115,8 @@ def run_command(
     loaded = load_scenario(scenario)
     s = loaded.scenario
     levers = resolve_levers(s, parse_assignments(s, set_ or []), variant)
+    design, calibrated = load_calibration(calibration, loaded, members)
+    members = members or (DEFAULT_MEMBERS if design is None else design.shape[0])
     options = RunOptions(
         members=members, seed=seed, sampler=sampler, chunk_size=chunk_size or DEFAULT_CHUNK
     )
@@ -129,6 +137,8 @@ def run_command(
                 variant=variant,
                 auto_chunks=chunk_size is None,
                 progress=advance,
+                design=design,
+                calibration=None if calibrated is None else calibration_record(calibrated, members),
             )
     except RunIncompleteError as error:
         raise _stop(str(error), EXIT_INCOMPLETE) from None
@@ -143,6 +153,8 @@ def run_command(
     if json_out:
         print_json(summary)
         return
+    if calibrated is not None:
+        out.print(f"calibrated run: {members:,} members from the NROY set of {calibration}")
     print_summary(summary)
 
 

@@ -36,7 +36,7 @@ def reported_names(indicators: dict[str, Indicator]) -> list[str]:
 
 
 def reference_problems(scenario: Scenario) -> list[tuple[Path, str]]:
-    """Claims and declared outcomes that name an indicator the scenario does not provide."""
+    """Claims, targets and declared outcomes naming an indicator the scenario does not provide."""
     known = scenario_indicators(scenario)
     listed = ", ".join(sorted(reported_names(known)))
     found: list[tuple[Path, str]] = []
@@ -45,6 +45,12 @@ def reference_problems(scenario: Scenario) -> list[tuple[Path, str]]:
             found.append(
                 (("claims", i, "indicator"),
                  f"unknown indicator {claim.indicator!r}; this scenario provides: {listed}")
+            )  # fmt: skip
+    for i, target in enumerate(scenario.targets):
+        if target.indicator is not None and target.indicator not in known:
+            found.append(
+                (("targets", i, "indicator"),
+                 f"unknown indicator {target.indicator!r}; this scenario provides: {listed}")
             )  # fmt: skip
     for i, outcome in enumerate(scenario.outcomes):
         if outcome.id not in known:

@@ -120,18 +120,23 @@ class _Runs:
     """Runs of one scenario keyed by lever setting, so claims sharing a base share its run."""
 
     def __init__(
-        self, scenario: Scenario, options: RunOptions, executor: Executor | None = None
+        self,
+        scenario: Scenario,
+        options: RunOptions,
+        executor: Executor | None = None,
+        design: np.ndarray | None = None,
     ) -> None:
         self.scenario = scenario
         self.options = options
         self.executor = executor
+        self.design = design
         self.cache: dict[tuple[tuple[str, str], ...], EnsembleResult] = {}
 
     def get(self, levers: dict[str, LeverValue]) -> EnsembleResult:
         key = _key(levers)
         if key not in self.cache:
             self.cache[key] = run_ensemble(
-                self.scenario, levers, self.options, executor=self.executor
+                self.scenario, levers, self.options, design=self.design, executor=self.executor
             )
         return self.cache[key]
 
@@ -306,12 +311,14 @@ def evaluate_claims(
     ids: list[str] | None = None,
     *,
     executor: Executor | None = None,
+    design: np.ndarray | None = None,
 ) -> list[ClaimResult]:
     """Evaluate the scenario's claims (all, or those in ``ids``) in file order.
 
     ``executor`` is where the ensembles' chunks run (:func:`posturelab.runners.make_executor`);
-    ``None`` runs them in this process. The numbers do not depend on it.
+    ``None`` runs them in this process. The numbers do not depend on it. ``design`` is an
+    optional unit-hypercube design for every run (a calibration's NROY members).
     """
-    runs = _Runs(scenario, options, executor)
+    runs = _Runs(scenario, options, executor, design)
     chosen = [c for c in scenario.claims if ids is None or c.id in ids]
     return [evaluate_claim(scenario, c, options, runs) for c in chosen]

@@ -210,6 +210,7 @@ def compare(
     indicators: list[str] | None = None,
     month: str | None = None,
     executor: Executor | None = None,
+    design: np.ndarray | None = None,
 ) -> Comparison:
     """Run settings A and B on the same members and return the paired effects ``A - B``.
 
@@ -228,9 +229,11 @@ def compare(
     executor
         Where the chunks run (:func:`posturelab.runners.make_executor`); ``None`` runs them in
         this process. The numbers do not depend on it.
+    design
+        Optional unit-hypercube design shared by both runs (a calibration's NROY members).
     """
-    a = run_ensemble(scenario, levers_a, options, executor=executor)
-    b = run_ensemble(scenario, levers_b, options, executor=executor)
+    a = run_ensemble(scenario, levers_a, options, design=design, executor=executor)
+    b = run_ensemble(scenario, levers_b, options, design=design, executor=executor)
     declared = scenario_indicators(scenario)
     names = indicators if indicators is not None else reported_names(declared)
     effects = {

@@ -320,13 +320,24 @@ def engine_sensitivity(
     seed: int,
     month: str | None = None,
     executor: Executor | None = None,
+    box: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> SensitivityResult:
     """Sobol' (base size ``n``) or Morris (``n`` trajectories) indices of one indicator.
 
-    ``executor`` is where the engine's chunks run; ``None`` runs them in this process.
+    ``executor`` is where the engine's chunks run; ``None`` runs them in this process. ``box``
+    (lower and upper unit-hypercube corners, e.g. of a calibration's NROY members) restricts
+    every parameter to its part of the prior: point ``u`` is simulated at
+    ``lower + u (upper - lower)``, so the indices describe the variation inside the box.
     """
     names = list(uncertain_names(scenario))
     model = ensemble_model(scenario, levers, indicator, seed=seed, month=month, executor=executor)
+    if box is not None:
+        lower, upper = box
+        whole = model
+
+        def model(points: np.ndarray) -> np.ndarray:
+            return whole(lower + np.asarray(points, dtype=np.float64) * (upper - lower))
+
     if method == "sobol":
         return sobol_indices(model, names, n, seed)
     return morris_indices(model, names, n, seed)

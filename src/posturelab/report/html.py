@@ -271,15 +271,25 @@ def build_report(row: Mapping[str, Any], runs_dir: Path) -> str:
             + table([src.model_dump(mode="json") for src in s.sources])
         )
 
+    from posturelab.report.targets_section import calibration_banner, targets_section
+
+    targets_html = ""
+    if loaded is not None and kind == "run":
+        targets_html = targets_section(
+            run_dir,
+            loaded,
+            manifest,
+            lambda fig: _figures_section([("targets", _figure_png(fig))]),
+        )
     flat_manifest = [{"field": k, "value": _flat(v)} for k, v in manifest.items()]
     title = f"posturelab {kind}: {row.get('id', run_dir.name)}"
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>"
-        f"<h1>{_e(title)}</h1>"
+        f"<h1>{_e(title)}</h1>{calibration_banner(manifest)}"
         f"<p class='note'>{_e(row.get('headline') or '')}</p>"
         f"<h2>Summary</h2>{_summary_section(kind, summary)}"
-        f"<h2>Figures</h2>{_figures_section(pictures)}"
+        f"<h2>Figures</h2>{_figures_section(pictures)}{targets_html}"
         f"<h2>Scenario</h2>{scenario_html}"
         f"<h2>Manifest</h2>{table(flat_manifest)}"
         "</body></html>"

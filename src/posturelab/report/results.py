@@ -56,6 +56,11 @@ def _manifest(
     return manifest
 
 
+def _calibrated(calibration: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The manifest entry of the calibration an analysis ran on (nothing without one)."""
+    return {} if calibration is None else {"calibration": dict(calibration)}
+
+
 def _table(path: Path, columns: Mapping[str, np.ndarray]) -> None:
     pq.write_table(
         pa.table({k: pa.array(np.asarray(v, dtype=np.float64)) for k, v in columns.items()}),
@@ -87,6 +92,7 @@ def write_comparison(
     elapsed_s: float,
     runs_dir: Path | None = None,
     draw: bool = True,
+    calibration: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a comparison's directory and return its summary."""
     a, b = comparison.a, comparison.b
@@ -115,7 +121,7 @@ def write_comparison(
         a.uncertain,
         elapsed_s,
         headline,
-        {"levers_b": dict(b.levers)},
+        {"levers_b": dict(b.levers), **_calibrated(calibration)},
     )
     units = indicator_units(loaded.scenario)
     series = [
@@ -181,6 +187,7 @@ def write_claims(
     elapsed_s: float,
     runs_dir: Path | None = None,
     draw: bool = True,
+    calibration: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a claims evaluation's directory and return its summary."""
     counts: dict[str, int] = {}
@@ -197,7 +204,14 @@ def write_claims(
         "run_dir": str(target),
     }
     manifest = _manifest(
-        loaded, "claims", options, loaded.scenario.lever_defaults(), uncertain, elapsed_s, headline
+        loaded,
+        "claims",
+        options,
+        loaded.scenario.lever_defaults(),
+        uncertain,
+        elapsed_s,
+        headline,
+        _calibrated(calibration),
     )
     with rundir.staging(target) as stage:
         columns: dict[str, np.ndarray] = {"member": np.arange(options.members)}
@@ -249,6 +263,7 @@ def write_sensitivity(
     elapsed_s: float,
     runs_dir: Path | None = None,
     draw: bool = True,
+    calibration: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a sensitivity analysis's directory and return its summary."""
     top = result.rows[0]["parameter"] if result.rows else ""
@@ -269,7 +284,7 @@ def write_sensitivity(
         uncertain,
         elapsed_s,
         headline,
-        {"method": result.method, "indicator": indicator, "n": n},
+        {"method": result.method, "indicator": indicator, "n": n, **_calibrated(calibration)},
     )
     with rundir.staging(target) as stage:
         title = f"{loaded.scenario.meta.id}: {indicator}, {result.evaluations:,} evaluations"
@@ -299,6 +314,7 @@ def write_discovery(
     draw: bool = True,
     x: np.ndarray | None = None,
     names: list[str] | None = None,
+    calibration: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Write a scenario discovery's directory and return its summary."""
     payload = discovery.as_dict()
@@ -320,7 +336,7 @@ def write_discovery(
         uncertain,
         elapsed_s,
         headline,
-        {"where": payload["where"]},
+        {"where": payload["where"], **_calibrated(calibration)},
     )
     with rundir.staging(target) as stage:
         columns: dict[str, np.ndarray] = {

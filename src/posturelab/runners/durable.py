@@ -113,6 +113,7 @@ def start_run(
     design: NDArray[np.float64] | None = None,
     progress: Progress | None = None,
     max_attempts: int = DEFAULT_ATTEMPTS,
+    calibration: Mapping[str, Any] | None = None,
 ) -> RunOutcome:
     """Compute a new run in ``target``, chunk by chunk, resumably.
 
@@ -140,6 +141,8 @@ def start_run(
         Called with the number of members in each finished chunk.
     max_attempts
         Tries per chunk before the run gives up on it.
+    calibration
+        What the manifest records about the calibration file ``design`` came from.
 
     Raises
     ------
@@ -182,6 +185,8 @@ def start_run(
                 "resumes": [],
             }
         )
+        if calibration is not None:
+            manifest["calibration"] = dict(calibration)
         store.atomic_write_json(target / rundir.MANIFEST, manifest)
         return _drive(target, loaded, model, manifest, runner, design, progress, max_attempts)
     finally:

@@ -44,6 +44,7 @@ def check_references(data: Any) -> list[tuple[Path, str]]:
         _relation_refs,
         _lever_refs,
         _scoring_refs,
+        _target_refs,
     ):
         found.extend(check(data))
     return found
@@ -63,6 +64,7 @@ def _duplicates(data: dict[str, Any]) -> Found:
         "claims",
         "variants",
         "outcomes",
+        "targets",
     ):
         seen: dict[str, int] = {}
         for i, item in _items(data, section):
@@ -399,3 +401,69 @@ def _alignment_refs(data: dict[str, Any]) -> Found:
                     ("arms", "warheads", "actor"),
                     f"actor {actor!r} needs 'nuclear_warheads' (the stock at the start)",
                 )
+
+
+def _month_number(text: str) -> int:
+    year, month = text.split("-")
+    return 12 * int(year) + int(month) - 1
+
+
+def _target_refs(data: dict[str, Any]) -> Found:
+    """Targets: a campaign, levers and variants that exist, a month inside the period.
+
+    Indicator names are checked after validation with those of claims and outcomes
+    (:func:`posturelab.engine.indicators.reference_problems`).
+    """
+    from pydantic import ValidationError
+
+    from posturelab.scenario.schema import MONTH_RE, Lever
+
+    levers = {
+        item["id"]: item for _, item in _items(data, "levers") if isinstance(item.get("id"), str)
+    }
+    variants = _ids(data, "variants")
+    adm = any(c.get("campaign") == "adm" for _, c in _items(data, "contests"))
+    meta = data.get("meta")
+    start = meta.get("start") if isinstance(meta, dict) else None
+    end = meta.get("end") if isinstance(meta, dict) else None
+    period: tuple[str, str] | None = None
+    if isinstance(start, str) and isinstance(end, str) and MONTH_RE.match(start):
+        period = (start, end) if MONTH_RE.match(end) else None
+    for i, item in _items(data, "targets"):
+        if isinstance(item.get("campaign"), str) and not adm:
+            yield (
+                ("targets", i, "campaign"),
+                "a campaign target needs a contest with campaign: adm; this scenario has none",
+            )
+        yield from _ref(
+            item.get("variant"), variants, "variant", "variants", ("targets", i, "variant")
+        )
+        month = item.get("month")
+        if (
+            period
+            and isinstance(month, str)
+            and MONTH_RE.match(month)
+            and not _month_number(period[0]) <= _month_number(month) <= _month_number(period[1])
+        ):
+            yield (
+                ("targets", i, "month"),
+                f"month {month} is outside the scenario's period {period[0]} to {period[1]}",
+            )
+        settings = item.get("set")
+        if not isinstance(settings, dict):
+            continue
+        for key, value in settings.items():
+            path: Path = ("targets", i, "set", key)
+            if not isinstance(key, str):
+                continue
+            if key not in levers:
+                yield from _ref(key, {k: 0 for k in levers}, "lever", "levers", path)
+                continue
+            try:
+                lever = Lever.model_validate(levers[key])
+            except ValidationError:
+                continue  # the lever's own problems are reported where it is defined
+            value = value.strftime("%Y-%m") if hasattr(value, "strftime") else value
+            problem = lever.check(value)
+            if problem:
+                yield path, f"lever {key!r} {problem}"

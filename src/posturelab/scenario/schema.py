@@ -9,6 +9,7 @@ frozen.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Literal
 
@@ -755,6 +756,76 @@ class Arms(Strict):
     warheads: Warheads | None = None
 
 
+# ---------------------------------------------------------------------------------------- targets
+CAMPAIGN_QUANTITIES = ("depth_km", "days", "objective_reached", "days_to_depth")
+"""Campaign quantities a target may name (see :mod:`posturelab.explore.targets`)."""
+
+
+class Discrepancy(Strict):
+    """A model-discrepancy allowance: the standard deviation the model may miss by, and why."""
+
+    sd: Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+    reason: Text
+
+
+class Target(Strict):
+    """A published figure the scenario's outputs must face (history matching).
+
+    The quantity is either an ``indicator`` (reduced as the analysis commands reduce it: a series
+    at ``month``, a probability as the risk by ``month``, a distribution among the members where
+    its event happens) or a ``campaign`` quantity of the scenario's ``adm`` contest, fought as if
+    the attack started in ``month``. The figure is a ``value`` with its observation ``sd`` or a
+    ``range: [low, high]``. ``use: calibration`` lets it rule out parameter values;
+    ``use: validation`` only checks them.
+    """
+
+    id: Id
+    statement: Text
+    indicator: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+    campaign: Literal["depth_km", "days", "objective_reached", "days_to_depth"] | None = None
+    depth_km: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = Field(
+        default=None, description="The depth whose first day days_to_depth counts."
+    )
+    month: YearMonth | None = Field(
+        default=None, description="Horizon or campaign month (default: the last month)."
+    )
+    set: dict[Id, LeverValue] = Field(
+        default_factory=dict, description="Lever settings the figure holds under."
+    )
+    variant: Id | None = None
+    value: float | None = Field(default=None, allow_inf_nan=False)
+    sd: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = Field(
+        default=None, description="Observation uncertainty of value (a standard deviation)."
+    )
+    range: tuple[float, float] | None = Field(
+        default=None, description="The published figure as a bracket [low, high]."
+    )
+    source: SlugId
+    use: Literal["calibration", "validation"]
+    why: Text = Field(description="Why the figure calibrates or only validates.")
+    discrepancy: Discrepancy | None = None
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Target:
+        if (self.indicator is None) == (self.campaign is None):
+            raise ValueError("give either 'indicator' or 'campaign' (the quantity), not both")
+        if (self.campaign == "days_to_depth") != (self.depth_km is not None):
+            raise ValueError("'depth_km' goes with campaign: days_to_depth, and only with it")
+        if (self.value is None) == (self.range is None):
+            raise ValueError("give the figure as 'value' (with 'sd') or as 'range', not both")
+        if self.value is not None and self.sd is None:
+            raise ValueError("a 'value' needs its observation uncertainty 'sd'")
+        if self.range is not None:
+            if self.sd is not None:
+                raise ValueError("a 'range' carries its own uncertainty; drop 'sd'")
+            low, high = self.range
+            if not (math.isfinite(low) and math.isfinite(high)):
+                raise ValueError(f"range bounds must be finite, got {list(self.range)}")
+            if low > high:
+                raise ValueError(f"range: low ({low:g}) must not exceed high ({high:g})")
+        return self
+
+
 class Scenario(Strict):
     """A whole scenario file."""
 
@@ -780,6 +851,7 @@ class Scenario(Strict):
     blocs: list[Bloc] = Field(default_factory=list)
     propensity_shifts: list[PropensityShift] = Field(default_factory=list)
     arms: Arms | None = None
+    targets: list[Target] = Field(default_factory=list)
 
     def lever(self, lever_id: str) -> Lever:
         """Return the lever with id ``lever_id`` (``KeyError`` if there is none)."""
