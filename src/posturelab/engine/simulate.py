@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from posturelab.engine import arms_race, blocs
+from posturelab.engine import arms_race, blocs, sampling
 from posturelab.engine.campaigns import (
     CampaignOutcome,
     TheatreContext,
@@ -92,6 +92,7 @@ def sample_parameters(
             values[name] = ppf(quantity, design[:, column[name]])
         else:
             values[name] = np.full(members.size, quantity.nominal)
+    sampling.check_finite(values, "sampling")
     return values
 
 
