@@ -41,7 +41,7 @@ class SafeConsole(Console):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:  # type: ignore[override]
+    def render_str(self, text: str, **kwargs: Any) -> Text:
         """Render ``text`` literally, its control characters neutralised (markup is ignored)."""
         kwargs["markup"] = False
         kwargs["emoji"] = False

@@ -89,6 +89,11 @@ def check_encodable(text: str, name: str) -> None:
         ) from None
 
 
+def _where(event: yaml.Event) -> tuple[int | None, int | None]:
+    mark = event.start_mark
+    return (None, None) if mark is None else (mark.line + 1, mark.column + 1)
+
+
 def _check_events(text: str, name: str) -> None:
     """Refuse too deep nesting and recursive anchors from the parser's events, before composing.
 
@@ -101,23 +106,19 @@ def _check_events(text: str, name: str) -> None:
             if isinstance(event, yaml.CollectionStartEvent):
                 open_anchors.append(event.anchor)
                 if len(open_anchors) > MAX_DEPTH:
-                    mark = event.start_mark
                     raise _problem(
                         name,
                         f"nesting deeper than {MAX_DEPTH} levels is not allowed",
-                        mark.line + 1,
-                        mark.column + 1,
+                        *_where(event),
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 open_anchors.pop()
             elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
-                mark = event.start_mark
                 raise _problem(
                     name,
                     f"recursive alias *{event.anchor} refers to the collection that contains it "
                     "(recursive anchors are not allowed)",
-                    mark.line + 1,
-                    mark.column + 1,
+                    *_where(event),
                 )
     except yaml.YAMLError:
         return  # the composer reports syntax errors with their position
