@@ -306,7 +306,7 @@ class Lever(Strict):
                 )
                 if not ok:
                     extra = " or 'never'" if self.kind == "month_or_never" else ""
-                    return f"must be a month YYYY-MM{extra} (ASCII digits), got {value!r}"
+                    return f"must be a month YYYY-MM{extra}, got {value!r}"
                 if value != "never":
                     assert isinstance(value, str)
                     return month_problem(value)

@@ -151,10 +151,37 @@ def load_yaml(text: str, name: str) -> Located:
         ) from None
     if root is None:
         raise _problem(name, "the file is empty; a scenario is a YAML mapping", 1, 1)
+    size = _expanded_size(root, {})
+    if size > MAX_NODES:
+        raise _problem(
+            name,
+            f"the document expands to more than {MAX_NODES:,} nodes (alias expansion refused)",
+            1,
+            1,
+        )
     located = Located(None)
     budget = [MAX_NODES]
     located.data = _build(root, (), located, name, budget, set())
     return located
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes ``node`` expands to, aliases counted each time they appear.
+
+    Each distinct node is measured once (``sizes``), so a "billion laughs" document is measured
+    in time proportional to its text, not to its expansion. Nesting is already bounded and
+    recursive anchors refused, so the recursion is shallow and ends.
+    """
+    key = id(node)
+    if key not in sizes:
+        sizes[key] = MAX_NODES + 1  # a cycle the event check missed counts as too large
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(_expanded_size(child, sizes) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+        sizes[key] = min(total, MAX_NODES + 1)
+    return sizes[key]
 
 
 def _scalar(node: yaml.ScalarNode, name: str) -> Any:
