@@ -207,6 +207,21 @@ def _requests() -> Iterator[tuple[str, str, dict[str, Any], set[int]]]:
         ("POST", "/api/validate", {"content": b"[" * 100_000, "headers": json_type}, {422}),
         ("POST", "/api/validate", {"content": b"", "headers": json_type}, {422}),
         ("POST", "/api/validate", {"content": b"text=a", "headers": {}}, {422}),
+        (
+            "POST",
+            "/api/jobs",
+            {"content": b'{"scenario": "korea-2025"}', "headers": {"content-type": "text/plain"}},
+            {422},
+        ),
+        (
+            "POST",
+            "/api/jobs",
+            {
+                "content": b"scenario=korea-2025",
+                "headers": {"content-type": "application/x-www-form-urlencoded"},
+            },
+            {422},
+        ),
         ("POST", "/api/validate", {"json": [1, 2]}, {422}),
         ("POST", "/api/validate", {"json": {"text": 5}}, {422}),
         ("POST", "/api/validate", {"json": {"text": "a", "extra": 1}}, {422}),
