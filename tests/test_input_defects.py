@@ -345,3 +345,13 @@ def test_api_responses_carry_no_server_paths(client: TestClient, tmp_path: Path)
     root = str(tmp_path)
     assert root not in client.get(f"/api/jobs/{job_id}/summary").text
     assert root not in client.get(f"/api/runs/{status['run_id']}").text
+
+
+def test_a_run_directory_with_markup_in_its_path_is_printed_literally(
+    tmp_path: Path, run_cli: Cli
+) -> None:
+    out = tmp_path / "a[" / "]b"
+    result = run_cli("run", str(EXAMPLE_PATH), "--members", "8", "--out", str(out))
+    assert result.code == 0, result.err
+    assert f"run directory: {out}" in result.out.replace("\n", " ")
+    assert (out / "manifest.json").is_file()
