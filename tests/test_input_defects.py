@@ -355,3 +355,15 @@ def test_a_run_directory_with_markup_in_its_path_is_printed_literally(
     assert result.code == 0, result.err
     assert f"run directory: {out}" in result.out.replace("\n", " ")
     assert (out / "manifest.json").is_file()
+
+
+def test_paths_outside_the_runs_directory_are_cut_to_their_name(tmp_path: Path) -> None:
+    from posturelab.web.guards import public_paths
+
+    row = {
+        "manifest": {"scenario_origin": "/home/analyst/s.yaml", "title": "/ not a path key"},
+        "summary": {"run_dir": str(tmp_path / "runs" / "r1"), "figures": ["a.svg"]},
+    }
+    shown = public_paths(row, tmp_path / "runs")
+    assert shown["manifest"] == {"scenario_origin": "s.yaml", "title": "/ not a path key"}
+    assert shown["summary"] == {"run_dir": "r1", "figures": ["a.svg"]}

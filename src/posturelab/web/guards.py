@@ -163,15 +163,25 @@ def host_name(header: str) -> str:
     return value
 
 
-def public_paths(value: Any, runs_dir: Path) -> Any:
-    """``value`` with every path inside ``runs_dir`` made relative to it (no server paths)."""
+PATH_KEYS = frozenset({"run_dir", "scenario_origin", "path", "runs_dir", "out"})
+"""Keys whose values are file paths in manifests and summaries."""
+
+
+def public_paths(value: Any, runs_dir: Path, key: str = "") -> Any:
+    """Return ``value`` without server paths.
+
+    Paths inside ``runs_dir`` become relative to it; other absolute paths under a path key
+    (:data:`PATH_KEYS`, such as ``scenario_origin``) are cut to their file name.
+    """
     if isinstance(value, dict):
-        return {k: public_paths(v, runs_dir) for k, v in value.items()}
+        return {k: public_paths(v, runs_dir, str(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [public_paths(v, runs_dir) for v in value]
+        return [public_paths(v, runs_dir, key) for v in value]
     if isinstance(value, str) and os.path.isabs(value):
         root = os.path.abspath(runs_dir)
         target = os.path.abspath(value)
         if os.path.commonpath([root, target]) == root:
             return os.path.relpath(target, root)
+        if key in PATH_KEYS:
+            return os.path.basename(target)
     return value
