@@ -153,6 +153,7 @@ SEMANTIC: dict[str, Callable[[Data], None]] = {
     "start-before-1900": _setter("meta", "start", value="1899-01"),
     "end-after-2200": _setter("meta", "end", value="2201-01"),
     "start-year-zero": _setter("meta", "start", value="0000-01"),
+    "period-too-long": lambda d: d["meta"].update(start="1900-01", end="2150-12"),
     "start-arabic-digits": _setter("meta", "start", value="٢٠٢٥-01"),
     "start-fullwidth-digits": _setter("meta", "start", value="２０２５-07"),
     "end-devanagari-digits": _setter("meta", "end", value="२०२६-12"),

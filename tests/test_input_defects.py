@@ -367,3 +367,20 @@ def test_paths_outside_the_runs_directory_are_cut_to_their_name(tmp_path: Path) 
     shown = public_paths(row, tmp_path / "runs")
     assert shown["manifest"] == {"scenario_origin": "s.yaml", "title": "/ not a path key"}
     assert shown["summary"] == {"run_dir": "r1", "figures": ["a.svg"]}
+
+
+def test_every_test_the_reliability_page_names_exists() -> None:
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "reliability.md").read_text(encoding="utf-8")
+    named = 0
+    current = ""
+    for file, test in re.findall(r"`(?:(test_\w+\.py))?(?:::(test_\w+))?`", doc):
+        if file:
+            current = file
+            assert (root / "tests" / file).is_file(), file
+        if test:
+            assert current, test
+            source = (root / "tests" / current).read_text(encoding="utf-8")
+            assert f"def {test}(" in source, f"{current}::{test}"
+            named += 1
+    assert named >= 20

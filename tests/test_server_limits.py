@@ -153,3 +153,25 @@ def test_host_header_and_head_over_a_socket(tmp_path: Path, host: str, status: i
     with live_server(tmp_path) as (port, _):
         assert health(port, host=host)[0] == status
         assert health(port, "HEAD")[0] == 200
+
+
+def test_a_request_head_that_keeps_growing_gets_json_400(tmp_path: Path) -> None:
+    with live_server(tmp_path) as (port, _), connect(port) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        try:
+            for _ in range(2 * LIMITS.max_header_bytes // 4096):
+                sock.sendall(b"X-Pad: " + b"a" * 4089 + b"\r\n")
+                time.sleep(0.01)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before the end, as it should be
+        answer = read_all(sock)
+        assert answer.startswith(b"HTTP/1.1 400") and b'"problems"' in answer, answer[:200]
+
+
+def test_an_idle_keep_alive_connection_is_closed(tmp_path: Path) -> None:
+    with live_server(tmp_path) as (port, _), connect(port) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        started = time.monotonic()
+        answer = read_all(sock, 5.0)  # the answer, then the close after the keep-alive time
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert time.monotonic() - started < LIMITS.keep_alive + 2.0

@@ -44,7 +44,8 @@ class ServerLimits:
     max_connections
         Connections open at once (and requests running at once).
     max_header_bytes
-        Largest request head (request line and headers) accepted.
+        Largest incomplete request head (request line and headers) buffered; a head still
+        incomplete beyond it is answered 400.
     """
 
     request_timeout: float = 10.0
