@@ -384,3 +384,9 @@ def test_every_test_the_reliability_page_names_exists() -> None:
             assert f"def {test}(" in source, f"{current}::{test}"
             named += 1
     assert named >= 20
+
+
+@pytest.mark.parametrize("value", ["١٠٠٠", "１０００", "nan", "inf"])
+def test_number_levers_take_ascii_finite_numbers_only(run_cli: Cli, value: str) -> None:
+    result = run_cli("run", "korea-2025", "--set", f"relocation_troops={value}")
+    assert result.code == 2 and "must be a number in [0, 28500]" in result.err

@@ -59,8 +59,11 @@ def month_problem(value: str) -> str | None:
 
 
 def as_number(value: Any) -> Any:
-    """Read a number written as text (``1e3``, as YAML 1.1 leaves it) as a float; else unchanged."""
-    if isinstance(value, str):
+    """Read a number written as text (``1e3``, as YAML 1.1 leaves it) as a float; else unchanged.
+
+    Only ASCII text is read (Python's ``float`` would also take other scripts' digits).
+    """
+    if isinstance(value, str) and value.isascii():
         try:
             number = float(value.strip())
         except ValueError:
