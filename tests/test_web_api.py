@@ -21,7 +21,7 @@ MEMBERS = 30
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(WebSettings(runs_dir=tmp_path / "runs", max_members=500))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
 
@@ -85,7 +85,7 @@ def test_validate_reports_located_problems(client: TestClient) -> None:
 # ---------------------------------------------------------------------------- limits and errors
 def test_body_over_the_limit_is_413(tmp_path: Path) -> None:
     app = create_app(WebSettings(runs_dir=tmp_path, max_body_bytes=1000))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         response = c.post("/api/validate", json={"text": "x" * 2000})
         assert response.status_code == 413
         assert "larger than 1000 bytes" in response.json()["detail"]
@@ -155,7 +155,7 @@ def test_queue_limit_is_429_and_unfinished_jobs_are_409(
 
     monkeypatch.setattr(compute, "run_job", blocked)
     app = create_app(WebSettings(runs_dir=tmp_path, max_workers=1, max_queue=1))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         first = start(c, members=10)
         start(c, members=10)
         refused = c.post("/api/jobs", json={"scenario": "korea-2025", "members": 10})
@@ -178,7 +178,7 @@ def test_failed_jobs_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(compute, "run_job", broken)
     app = create_app(WebSettings(runs_dir=tmp_path))
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         located = wait(c, start(c, members=10)["id"])
         assert located["status"] == "failed" and located["problems"][0]["line"] == 3
         other = wait(c, start(c, members=11)["id"])

@@ -8,7 +8,9 @@ standard error with exit status 2, never as a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import typer
 
@@ -51,6 +53,12 @@ for _module in COMMAND_MODULES:
     _module.register(app, fit_app)
 
 
+@functools.cache
+def _command() -> Callable[..., Any]:
+    """The click command typer builds from :data:`app`, built once per process."""
+    return typer.main.get_command(app)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line (the ``posturelab`` console script); always ends with ``SystemExit``.
 
@@ -60,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         Arguments without the program name; ``None`` reads ``sys.argv``.
     """
     try:
-        app(args=None if argv is None else list(argv), prog_name="posturelab")
+        _command()(args=None if argv is None else list(argv), prog_name="posturelab")
     except InputError as error:
         console.print_problems(error)
         raise SystemExit(2) from None

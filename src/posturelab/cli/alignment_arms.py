@@ -18,7 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from posturelab.cli.console import out, print_json
+from posturelab.cli.console import bold, out, print_json, styled
 from posturelab.data.alignment_file import read_alignment_file
 from posturelab.data.budgets_csv import BlocBudgets, read_budgets_file
 from posturelab.errors import InputError, Problem
@@ -122,11 +122,11 @@ def _print_align(report: dict[str, Any]) -> None:
             f"{n} actors; more than {ALIGN_EXACT_LIMIT}, so simulated annealing (seed "
             f"{report['seed']}): the best configuration found, minima not enumerated"
         )
-    out.print(Text(head))
+    out.print(styled(head))
     g = report["global"]
-    out.print(Text(f"Global minimum: E = {g['energy']:.6g}", style="bold"))
+    out.print(bold(f"Global minimum: E = {g['energy']:.6g}"))
     for k, side in enumerate(g["sides"], start=1):
-        out.print(Text(f"  side {k}: {', '.join(side) or '(empty)'}"))
+        out.print(styled(f"  side {k}: {', '.join(side) or '(empty)'}"))
     minima = report["minima"]
     if minima:
         total = sum(m["basin"] for m in minima)
@@ -141,19 +141,19 @@ def _print_align(report: dict[str, Any]) -> None:
                 f"{m['energy']:.6g}",
                 f"{m['basin']:,}",
                 f"{m['basin'] / total:.1%}",
-                Text(", ".join(m["sides"][0])),
-                Text(", ".join(m["sides"][1])),
+                styled(", ".join(m["sides"][0])),
+                styled(", ".join(m["sides"][1])),
             )
         out.print(table)
         if len(minima) > _SHOWN_MINIMA:
-            out.print(Text(f"… and {len(minima) - _SHOWN_MINIMA} more (see --json)"))
+            out.print(styled(f"… and {len(minima) - _SHOWN_MINIMA} more (see --json)"))
     coh = report["cohesion"]
     if coh is not None:
         bloc = ", ".join(coh["bloc"])
         state = "splits the bloc" if coh["global_splits_bloc"] else "keeps the bloc together"
-        out.print(Text(f"Cohesion of bloc {{{bloc}}}: {coh['cohesion']:.6g}", style="bold"))
+        out.print(bold(f"Cohesion of bloc {{{bloc}}}: {coh['cohesion']:.6g}"))
         out.print(
-            Text(
+            styled(
                 f"  the global minimum {state}; cheapest configuration with the bloc "
                 f"together: "
                 f"E = {coh['together_energy']:.6g}; cheapest split: E = {coh['split_energy']:.6g}"
@@ -289,7 +289,7 @@ def _print_fit(report: dict[str, Any], data: BlocBudgets) -> None:
     u_name, v_name = data.blocs
     table = Table(title="Yearly totals", title_justify="left")
     for col in ("year", u_name, v_name, "total", "increment"):
-        table.add_column(Text(col), justify="right")
+        table.add_column(styled(col), justify="right")
     u, v = data.totals
     for k, year in enumerate(data.years):
         inc = "" if k + 1 == len(data.years) else f"{(u[k + 1] + v[k + 1]) - (u[k] + v[k]):.6g}"
@@ -298,16 +298,15 @@ def _print_fit(report: dict[str, Any], data: BlocBudgets) -> None:
     zero = report["zero_point"]
     shift = "n/a" if zero is None else (f"− {zero:.6g}" if zero >= 0 else f"+ {-zero:.6g}")
     out.print(
-        Text(
+        bold(
             f"increment = {report['slope']:.6g} · (total {shift})   "
-            f"[intercept {report['intercept']:.6g}, R² {_fmt(report['r2'])}]",
-            style="bold",
+            f"[intercept {report['intercept']:.6g}, R² {_fmt(report['r2'])}]"
         )
     )
     rate, zero = report["continuous_rate"], report["zero_point"]
     grievance = None if rate is None or zero is None else -rate * zero
     out.print(
-        Text(f"continuous model: k − α ≈ {_fmt(rate)} a year, g + h ≈ {_fmt(grievance)} a year")
+        styled(f"continuous model: k − α ≈ {_fmt(rate)} a year, g + h ≈ {_fmt(grievance)} a year")
     )
     _print_coefficients(report)
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from posturelab.cli.console import out, print_json
+from posturelab.cli.console import bold, out, print_json
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
 from posturelab.cli.target_commands import CalibrationOpt, load_calibration
 from posturelab.engine.indicators import reported_names, scenario_indicators
@@ -184,8 +184,10 @@ def compare_command(
     _say_calibrated(calibrated)
     changes = "; ".join(f"{k}: {v['a']} vs {v['b']}" for k, v in summary["levers"].items())
     out.print(
-        f"[bold]{s.meta.id}[/bold]: A - B on {members:,} paired members (seed {seed}); "
-        f"levers A vs B: {changes or 'identical'}"
+        bold(s.meta.id),
+        f": A - B on {members:,} paired members (seed {seed}); "
+        f"levers A vs B: {changes or 'identical'}",
+        sep="",
     )
     table = Table(title="Paired effects A - B (per member; probabilities as per-member risk)")
     for col in ("indicator", "basis", "median", "5%", "95%", "A>B", "A<B", "outcome diff (90%)"):
@@ -286,7 +288,7 @@ def claims_command(
         )
         return
     _say_calibrated(calibrated)
-    out.print(f"[bold]{s.meta.id}[/bold]: {len(evaluated)} claims on {members:,} paired members")
+    out.print(bold(s.meta.id), f": {len(evaluated)} claims on {members:,} paired members", sep="")
     table = Table(title="Claims: effect = treatment - base per member")
     for col in ("claim", "indicator", "dir", "median", "5%", "95%", "holds", "verdict"):
         table.add_column(
@@ -305,7 +307,7 @@ def claims_command(
         )
     out.print(table)
     for c in summary["claims"]:
-        out.print(f"[bold]{c['id']}[/bold]: {c['verdict']}: {c['reason']}", markup=True)
+        out.print(bold(c["id"]), f": {c['verdict']}: {c['reason']}", sep="")
         drivers = c.get("drivers") or {}
         scores = drivers.get("feature_scores") or []
         if scores:
@@ -419,8 +421,10 @@ def sensitivity_command(
     if calibrated is not None:
         out.print(f"calibrated: within the box of the NROY members of {calibrated['file']}")
     out.print(
-        f"[bold]{s.meta.id}[/bold]: {method} on {indicator}, {result.evaluations:,} evaluations "
-        f"over {len(uncertain)} uncertain parameters"
+        bold(s.meta.id),
+        f": {method} on {indicator}, {result.evaluations:,} evaluations "
+        f"over {len(uncertain)} uncertain parameters",
+        sep="",
     )
     table = Table(title="Most influential parameters")
     cols = (
@@ -518,9 +522,10 @@ def discover_command(
         return
     _say_calibrated(calibrated)
     out.print(
-        f"[bold]{s.meta.id}[/bold]: {summary['where']}: {summary['cases']:,} of "
+        bold(s.meta.id),
+        f": {summary['where']}: {summary['cases']:,} of "
         f"{summary['members']:,} members ({_share(summary['share'])})",
-        markup=True,
+        sep="",
     )
     box = summary["box"]
     if box is None:
@@ -589,7 +594,7 @@ def show_run_command(
         print_json(row)
         return
     m = row["manifest"]
-    out.print(f"[bold]{row['id']}[/bold] ({row['kind']})")
+    out.print(bold(row["id"]), f" ({row['kind']})", sep="")
     for label, value in (
         ("scenario", f"{m.get('scenario')} (sha256 {str(m.get('scenario_sha256', ''))[:12]})"),
         ("created", m.get("created")),

@@ -17,7 +17,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from posturelab.cli.console import out, print_json
+from posturelab.cli.console import bold, clean, out, print_json
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
 from posturelab.cli.target_commands import CalibrationOpt, load_calibration
 from posturelab.engine.run import (
@@ -64,7 +64,7 @@ def _progress_bar(
 
 
 def _stop(message: str, code: int) -> typer.Exit:
-    sys.stderr.write(f"error: {message}\n")
+    sys.stderr.write(f"error: {clean(message)}\n")
     return typer.Exit(code)
 
 
@@ -222,9 +222,10 @@ def print_summary(summary: dict[str, Any]) -> None:
     """Print a run's summary table."""
     changed = ", ".join(f"{k}={v}" for k, v in summary["levers"].items())
     out.print(
-        f"[bold]{summary['scenario']}[/bold]: {summary['members']:,} members, "
-        f"seed {summary['seed']}, "
-        f"{summary['start']} to {summary['end']}"
+        bold(summary["scenario"]),
+        f": {summary['members']:,} members, seed {summary['seed']}, "
+        f"{summary['start']} to {summary['end']}",
+        sep="",
     )
     out.print(f"levers: {changed}")
     table = Table(

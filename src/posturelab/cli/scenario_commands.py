@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from posturelab.cli.console import out, print_json, print_problems
+from posturelab.cli.console import bold, out, print_json, print_problems
 from posturelab.errors import ScenarioError
 from posturelab.scenario.loader import DEFAULT_SCENARIO, builtin_ids, load_scenario
 from posturelab.scenario.numbers import catalogue
@@ -189,8 +189,9 @@ def show_command(scenario: ScenarioArg = DEFAULT_SCENARIO, json_out: JsonOpt = F
         print_json(s.model_dump(mode="json", exclude_none=True))
         return
     out.print(
-        f"[bold]{s.meta.title}[/bold]  ({s.meta.id}, {s.meta.start} to {s.meta.end}, "
-        f"as of {s.meta.as_of})"
+        bold(s.meta.title),
+        f"  ({s.meta.id}, {s.meta.start} to {s.meta.end}, as of {s.meta.as_of})",
+        sep="",
     )
     out.print(s.meta.description)
     actors = Table(title="Actors")

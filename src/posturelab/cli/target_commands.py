@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from posturelab.cli.console import out, print_json
+from posturelab.cli.console import bold, out, print_json
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
 from posturelab.engine.run import DEFAULT_CHUNK, DEFAULT_SEED, RunOptions
 from posturelab.errors import InputError
@@ -70,8 +70,9 @@ def print_target_table(report: Any) -> None:
     """Print the targets table of a :class:`~posturelab.explore.targets.TargetReport`."""
     on = report.calibration or "the prior"
     out.print(
-        f"[bold]{report.scenario}[/bold]: {len(report.rows)} targets on {report.members:,} "
-        f"members (seed {report.seed}; {on})"
+        bold(report.scenario),
+        f": {len(report.rows)} targets on {report.members:,} members (seed {report.seed}; {on})",
+        sep="",
     )
     table = Table(title="Targets: published figure against the model (I = implausibility)")
     for col in ("target", "use", "quantity", "published", "model median", "model 5-95%", "I"):
@@ -263,9 +264,11 @@ def _draw_calibration(path: Path, cal: hm.Calibration) -> list[str]:
 def print_calibration(cal: hm.Calibration, path: Path, elapsed: float, drawn: list[str]) -> None:
     """Print the waves, the most constrained parameters and the validation targets."""
     out.print(
-        f"[bold]{cal.scenario}[/bold]: {len(cal.waves)} waves of {cal.members:,} candidates x "
-        f"{cal.replicates} replicates against {len(cal.calibration_targets)} calibration "
-        f"targets ({', '.join(cal.calibration_targets)}); {elapsed:.1f} s"
+        bold(cal.scenario),
+        f": {len(cal.waves)} waves of {cal.members:,} candidates x {cal.replicates} replicates "
+        f"against {len(cal.calibration_targets)} calibration targets "
+        f"({', '.join(cal.calibration_targets)}); {elapsed:.1f} s",
+        sep="",
     )
     table = Table(title="Waves: candidates whose largest implausibility is at most 3")
     for col in ("wave", "candidates", "survivors", "share", "median max I", "ruled out by"):

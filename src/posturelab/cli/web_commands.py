@@ -9,6 +9,7 @@ import typer
 
 from posturelab.cli.console import out
 
+WILDCARDS = ("0.0.0.0", "::", "")
 RunsDirOpt = Annotated[
     Path, typer.Option("--runs-dir", help="Directory of result directories and the catalogue.")
 ]
@@ -29,23 +30,44 @@ def serve_command(
     max_members: Annotated[
         int, typer.Option("--max-members", min=2, help="Largest ensemble a job may ask for.")
     ] = 20_000,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="A name the Host header may carry (repeatable; '*' allows any). Default: "
+            "127.0.0.1, localhost, ::1 and the --host address.",
+        ),
+    ] = None,
+    request_timeout: Annotated[
+        float,
+        typer.Option("--request-timeout", min=0.1, help="Seconds a client has to send a request."),
+    ] = 10.0,
+    max_connections: Annotated[
+        int, typer.Option("--max-connections", min=1, help="Connections open at once.")
+    ] = 200,
 ) -> None:
     """Serve the HTTP API (/api, /docs) and the browser dashboard (/)."""
     import uvicorn
 
     from posturelab.web.app import WebSettings, create_app
+    from posturelab.web.server import ServerLimits, uvicorn_config
 
+    hosts = tuple(allow_host or ()) or tuple(
+        dict.fromkeys(("127.0.0.1", "localhost", "::1", *(() if host in WILDCARDS else (host,))))
+    )
     app = create_app(
         WebSettings(
             runs_dir=runs_dir,
             max_workers=max_workers,
             max_queue=max_queue,
             max_members=max_members,
+            allowed_hosts=hosts,
         )
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
-        out.print(f"warning: listening on {host}: the API has no authentication", markup=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+        out.print(f"warning: listening on {host}: the API has no authentication")
+    limits = ServerLimits(request_timeout=request_timeout, max_connections=max_connections)
+    uvicorn.Server(uvicorn_config(app, host, port, limits)).run()
 
 
 def report_command(
@@ -62,7 +84,7 @@ def report_command(
     row = catalogue.get_run(runs_dir, run_id)
     page = build_report(row, runs_dir)
     out_path.write_text(page, encoding="utf-8")
-    out.print(f"report: {out_path} ({len(page) // 1024} KiB)", markup=False)
+    out.print(f"report: {out_path} ({len(page) // 1024} KiB)")
 
 
 def register(app: typer.Typer, fit_app: typer.Typer) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from posturelab.engine.compiled import CompiledScenario, compile_scenario
-from posturelab.engine.sampling import Sampler
+from posturelab.engine.sampling import Sampler, check_finite
 from posturelab.engine.simulate import ChunkOutput, simulate_chunk
 from posturelab.errors import PosturelabError
 from posturelab.scenario.schema import LeverValue, Scenario
@@ -169,6 +169,10 @@ def simulate_task(
     """Simulate one chunk and time it: the function every executor runs (picklable, pure)."""
     started = time.perf_counter()
     output = simulate_chunk(model, seed, members, total, sampler, design_rows)
+    risks = {k: v for k, v in output.scalars.items() if k.startswith("risk_")}
+    check_finite(
+        {f"{k} (contests.{k[5:]}.beta x utility)": v for k, v in risks.items()}, "decisions"
+    )
     return ChunkDone(index, output, time.perf_counter() - started)
 
 

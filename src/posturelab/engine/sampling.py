@@ -16,13 +16,14 @@ designs are built for the whole ensemble from the root seed, then sliced by memb
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from posturelab.errors import PosturelabError
 from posturelab.scenario.quantity import Quantity
 
 Sampler = Literal["mc", "lhs", "sobol"]
@@ -149,3 +150,60 @@ def ppf(q: Quantity, u: FloatArray) -> FloatArray:
             picks = np.searchsorted(cumulative, u, side="right")
             return choices[np.minimum(picks, choices.size - 1)]
     raise ValueError(f"unknown distribution {q.dist!r}")  # pragma: no cover
+
+
+class NonFiniteError(PosturelabError, ValueError):
+    """Values that became infinite or NaN, named with the stage where they were found.
+
+    Attributes
+    ----------
+    stage
+        Where the check ran (``sampling``, or the engine component that produced the values).
+    counts
+        For each offending name (a scenario parameter's dotted path, or an indicator), how many
+        members hold a non-finite value, out of ``members``.
+    """
+
+    def __init__(self, stage: str, counts: Mapping[str, int], members: int) -> None:
+        self.stage = stage
+        self.counts = dict(counts)
+        self.members = members
+        shown = "; ".join(
+            f"{name!r} in {count} of {members} members" for name, count in self.counts.items()
+        )
+        super().__init__(
+            f"non-finite values (inf or NaN) after {stage}: {shown}. The scenario's numbers "
+            "overflow double precision here; narrow the distribution or the values named"
+        )
+
+
+def check_finite(name_to_array: Mapping[str, NDArray[np.generic]], stage: str) -> None:
+    """Refuse arrays with infinite or NaN values, naming each one that has them.
+
+    Called on the sampled parameters right after sampling, and on the values an engine component
+    produces where every value must be finite (NaN, where a value "does not apply", must not be
+    passed here).
+
+    Parameters
+    ----------
+    name_to_array
+        Arrays by name, each with the member on its leading axis.
+    stage
+        Where the values come from, for the message (``sampling``, ``decisions``, ...).
+
+    Raises
+    ------
+    NonFiniteError
+        Naming every array with a non-finite value and how many members hold one.
+    """
+    counts: dict[str, int] = {}
+    members = 0
+    for name, array in name_to_array.items():
+        values = np.asarray(array, dtype=np.float64)
+        members = max(members, values.shape[0] if values.ndim else 1)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            per_member = bad.reshape(bad.shape[0], -1).any(axis=1) if bad.ndim else bad
+            counts[name] = int(np.count_nonzero(per_member))
+    if counts:
+        raise NonFiniteError(stage, counts, members)

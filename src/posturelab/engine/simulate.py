@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from posturelab.engine import sampling
 from posturelab.engine.compiled import CompiledScenario
 from posturelab.engine.component import World, allocate_slots
 from posturelab.engine.forces import score_forces
@@ -75,6 +76,7 @@ def sample_parameters(
             values[name] = ppf(quantity, design[:, column[name]])
         else:
             values[name] = np.full(members.size, quantity.nominal)
+    sampling.check_finite(values, "sampling")
     return values
 
 

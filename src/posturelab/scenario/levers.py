@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from posturelab.errors import Problem, ScenarioError
-from posturelab.scenario.schema import Lever, LeverValue, Scenario
+from posturelab.scenario.schema import Lever, LeverValue, Scenario, as_number
 
 COMMAND_LINE = "<command line>"
 
@@ -27,10 +27,7 @@ def parse_value(lever: Lever, text: str) -> LeverValue:
                 return False
             return value
         case "number":
-            try:
-                number = float(value)
-            except ValueError:
-                return value
+            number: LeverValue = as_number(value)
             return number
         case _:
             return value

@@ -18,9 +18,10 @@ from pydantic import ValidationError
 
 from posturelab.engine.indicators import reference_problems
 from posturelab.errors import InputError, Problem, ScenarioError
+from posturelab.scenario.consistency import check_consistency
 from posturelab.scenario.references import check_references
 from posturelab.scenario.schema import Scenario
-from posturelab.scenario.yamlfile import Located, decode, load_yaml
+from posturelab.scenario.yamlfile import Located, check_encodable, decode, load_yaml
 
 LIBRARY_PACKAGE = "posturelab.scenario.library"
 DEFAULT_SCENARIO = "korea-2025"
@@ -78,6 +79,7 @@ def parse_scenario(raw: bytes | str, name: str = "<scenario>") -> LoadedScenario
     """Validate scenario text; raise :class:`ScenarioError` with every problem located."""
     try:
         text = raw if isinstance(raw, str) else decode(raw, name)
+        check_encodable(text, name)
     except InputError as exc:
         raise ScenarioError(exc.problems) from None
     try:
@@ -102,6 +104,10 @@ def parse_scenario(raw: bytes | str, name: str = "<scenario>") -> LoadedScenario
     for path, message in found:
         line, col = located.position(path)
         problems.append(Problem(name, line, col, _dotted(path), message))
+    if scenario is not None and not problems:
+        for path, message in check_consistency(scenario):
+            line, col = located.position(path)
+            problems.append(Problem(name, line, col, _dotted(path), message))
     if problems or scenario is None:
         raise ScenarioError(_sorted_unique(problems))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

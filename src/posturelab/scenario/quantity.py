@@ -1,4 +1,4 @@
-"""Numbers with provenance: the :class:`Quantity` every scenario number is written as.
+r"""Numbers with provenance: the :class:`Quantity` every scenario number is written as.
 
 A quantity is either a fixed ``value`` or a ``dist`` (a probability distribution over plausible
 values). Every quantity names where it comes from: ``source`` (an id from the scenario's source
@@ -13,6 +13,15 @@ Distributions and their fields
 ``truncnormal``  ``mean``, ``sd``, optional ``low``, ``high``
 ``lognormal``    ``median``, ``sigma`` (of the logarithm)
 ``choice``       ``choices``, optional ``weights``
+
+Numerical limits
+----------------
+Every number of a quantity lies within ``±MAX_ABS`` (1e15), so that sums and products of a few
+of them stay finite in double precision. A truncated normal must keep at least ``MIN_TRUNC_MASS``
+(1e-9) of its probability between its bounds (otherwise its inverse CDF, computed from
+:math:`\Phi(\beta) - \Phi(\alpha)`, is numerically meaningless), and a lognormal's ``sigma``
+is at most ``MAX_LOG_SIGMA`` (10: the draws a double-precision uniform can reach, down to the
+1-in-10^15 quantile, then stay within ``exp(±83)``, about 1e36, times the median).
 """
 
 from __future__ import annotations
@@ -35,6 +44,13 @@ _DIST_FIELDS: dict[str, tuple[set[str], set[str]]] = {
     "choice": ({"choices"}, {"weights"}),
 }
 _ALL_DIST_FIELDS = {"low", "high", "mode", "mean", "sd", "median", "sigma", "choices", "weights"}
+
+MAX_ABS = 1e15
+"""Largest magnitude of any number in a quantity."""
+MIN_TRUNC_MASS = 1e-9
+"""Smallest probability a truncated normal may keep between its bounds."""
+MAX_LOG_SIGMA = 10.0
+"""Largest ``sigma`` of a lognormal."""
 
 BARE_NUMBER_HINT = (
     "a number needs its provenance: write {value: X, source: SOURCE_ID} or "
@@ -84,6 +100,7 @@ class Quantity(BaseModel):
                 raise ValueError(
                     f"a fixed value takes no distribution fields; remove {sorted(present)}"
                 )
+            _check_magnitudes(self)
             if self.assumption is not None:
                 raise ValueError(
                     "an assumption must carry an uncertainty range: give a 'dist' "
@@ -98,6 +115,7 @@ class Quantity(BaseModel):
         extra = present - required - optional
         if extra:
             raise ValueError(f"dist {self.dist!r} does not take {sorted(extra)}")
+        _check_magnitudes(self)
         _check_dist(self)
         return self
 
@@ -159,6 +177,24 @@ def _fmt(x: float | None) -> str:
     return f"{x:g}" if abs(x) < 1e6 else f"{x:,.0f}"
 
 
+def _check_magnitudes(q: Quantity) -> None:
+    """Refuse numbers beyond ``±MAX_ABS``, whose sums and products can overflow."""
+    for name in ("value", "low", "high", "mode", "mean", "sd", "median", "sigma"):
+        x = getattr(q, name)
+        if x is not None and abs(x) > MAX_ABS:
+            raise ValueError(
+                f"{name} must lie within ±{MAX_ABS:g} (larger numbers overflow the model's "
+                f"arithmetic), got {x!r}"
+            )
+    for x in q.choices or ():
+        if math.isfinite(x) and abs(x) > MAX_ABS:
+            raise ValueError(f"choices must lie within ±{MAX_ABS:g}, got {x!r}")
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
 def _check_dist(q: Quantity) -> None:
     match q.dist:
         case "uniform":
@@ -178,11 +214,24 @@ def _check_dist(q: Quantity) -> None:
             hi = math.inf if q.high is None else q.high
             if not lo < hi:
                 raise ValueError(f"truncnormal needs low < high, got low={q.low}, high={q.high}")
+            mean, sd = _f(q.mean), _f(q.sd)
+            mass = _normal_cdf((hi - mean) / sd) - _normal_cdf((lo - mean) / sd)
+            if not mass >= MIN_TRUNC_MASS:
+                raise ValueError(
+                    f"truncnormal(mean={mean:g}, sd={sd:g}) keeps a share {mass:.3g} of its "
+                    f"probability in [{q.low}, {q.high}] (at least {MIN_TRUNC_MASS:g} is needed); "
+                    "move the mean or widen sd, or use a uniform over the bounds"
+                )
         case "lognormal":
             if not _f(q.median) > 0:
                 raise ValueError(f"lognormal needs median > 0, got {q.median}")
             if not _f(q.sigma) > 0:
                 raise ValueError(f"lognormal needs sigma > 0, got {q.sigma}")
+            if _f(q.sigma) > MAX_LOG_SIGMA:
+                raise ValueError(
+                    f"lognormal sigma must be at most {MAX_LOG_SIGMA:g} (a factor of "
+                    f"exp(sigma) per standard deviation), got {q.sigma}"
+                )
         case "choice":
             choices = q.choices or ()
             if not choices:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -40,13 +40,39 @@ Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=6
 """Identifier of an actor, force, lever, ...: lower case letters, digits and underscores."""
 SlugId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=80)]
 """Identifier of a scenario or a source: may also contain hyphens and dots."""
-YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
-"""A month written ``YYYY-MM``."""
+YearMonth = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+"""A month written ``YYYY-MM`` in ASCII digits (its year is checked against the sane range)."""
 Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 LeverValue = bool | float | str
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 MAX_MONTHS = 1200
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+"""The sane range of years of a month value (a scenario's period, a month lever's value)."""
+MAX_LEVER = 1e15
+"""Largest magnitude of a number lever's bounds."""
+
+
+def month_problem(value: str) -> str | None:
+    """Return why the ``YYYY-MM`` month ``value`` is outside the sane range, or ``None``."""
+    year = int(value[:4])
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return f"the year must lie in {FIRST_YEAR} to {LAST_YEAR}, got {value!r}"
+    return None
+
+
+def as_number(value: Any) -> Any:
+    """Read a number written as text (``1e3``, as YAML 1.1 leaves it) as a float; else unchanged.
+
+    Only ASCII text is read (Python's ``float`` would also take other scripts' digits).
+    """
+    if isinstance(value, str) and value.isascii():
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return value
+        return number if math.isfinite(number) else value
+    return value
 
 
 class Strict(BaseModel):
@@ -79,6 +105,10 @@ class Meta(Strict):
 
     @model_validator(mode="after")
     def _period(self) -> Meta:
+        for month in (self.start, self.end):
+            problem = month_problem(month)
+            if problem:
+                raise ValueError(problem)
         span = month_index(self.end) - month_index(self.start) + 1
         if span < 1:
             raise ValueError(f"end ({self.end}) must not come before start ({self.start})")
@@ -93,7 +123,7 @@ class Source(Strict):
     id: SlugId
     publisher: Text
     title: Text
-    date: Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")]
+    date: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")]
     url: str | None = None
 
     @field_validator("date", mode="before")
@@ -300,8 +330,8 @@ class Lever(Strict):
     description: Text
     kind: Literal["number", "month", "month_or_never", "bool"]
     default: LeverValue
-    min: float | None = None
-    max: float | None = None
+    min: float | None = Field(default=None, allow_inf_nan=False)
+    max: float | None = Field(default=None, allow_inf_nan=False)
     unit: str | None = None
     role: str | None = None
     source: SlugId | None = None
@@ -314,11 +344,23 @@ class Lever(Strict):
             raise ValueError(f"unknown lever role {role!r}; known roles: {sorted(LEVER_ROLES)}")
         return role
 
+    @model_validator(mode="before")
+    @classmethod
+    def _number_default(cls, data: Any) -> Any:
+        # YAML 1.1 reads 1e3 as text; a number lever's default is read as --set reads it.
+        if isinstance(data, dict) and data.get("kind") == "number" and "default" in data:
+            return {**data, "default": as_number(data["default"])}
+        return data
+
     @model_validator(mode="after")
     def _domain(self) -> Lever:
         if self.kind == "number":
             if self.min is None or self.max is None:
                 raise ValueError("a number lever needs 'min' and 'max'")
+            if max(abs(self.min), abs(self.max)) > MAX_LEVER:
+                raise ValueError(
+                    f"min and max must lie within ±{MAX_LEVER:g}, got [{self.min}, {self.max}]"
+                )
             if not self.min <= self.max:
                 raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
         elif self.min is not None or self.max is not None:
@@ -335,7 +377,7 @@ class Lever(Strict):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     return f"must be a number in [{self.min:g}, {self.max:g}], got {value!r}"
                 assert self.min is not None and self.max is not None
-                if not self.min <= value <= self.max:
+                if not self.min <= value <= self.max:  # NaN is never inside
                     return f"must lie in [{self.min:g}, {self.max:g}], got {value:g}"
             case "bool":
                 if not isinstance(value, bool):
@@ -347,6 +389,9 @@ class Lever(Strict):
                 if not ok:
                     extra = " or 'never'" if self.kind == "month_or_never" else ""
                     return f"must be a month YYYY-MM{extra}, got {value!r}"
+                if value != "never":
+                    assert isinstance(value, str)
+                    return month_problem(value)
         return None
 
 
@@ -852,6 +897,36 @@ class Scenario(Strict):
     propensity_shifts: list[PropensityShift] = Field(default_factory=list)
     arms: Arms | None = None
     targets: list[Target] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _number_settings(cls, data: Any) -> Any:
+        # Claims and variants set number levers as --set does: 1e3 (text to YAML 1.1) is 1000.
+        if not isinstance(data, dict) or not isinstance(data.get("levers"), list):
+            return data
+        numbers = {
+            lever.get("id")
+            for lever in data["levers"]
+            if isinstance(lever, dict) and lever.get("kind") == "number"
+        }
+        data = dict(data)
+        for section, fields in (("claims", ("base", "treatment")), ("variants", ("set",))):
+            items = data.get(section)
+            if not isinstance(items, list):
+                continue
+            converted = []
+            for item in items:
+                if isinstance(item, dict):
+                    item = dict(item)
+                    for field in fields:
+                        settings = item.get(field)
+                        if isinstance(settings, dict):
+                            item[field] = {
+                                k: as_number(v) if k in numbers else v for k, v in settings.items()
+                            }
+                converted.append(item)
+            data[section] = converted
+        return data
 
     def lever(self, lever_id: str) -> Lever:
         """Return the lever with id ``lever_id`` (``KeyError`` if there is none)."""

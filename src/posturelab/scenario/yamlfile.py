@@ -4,7 +4,8 @@ The document is composed into PyYAML's node graph with the safe loader (no objec
 into plain Python data while recording the line and column of every mapping key and value. Aliases
 are allowed but bounded: expanding them may not produce more than :data:`MAX_NODES` nodes, which
 stops "billion laughs" documents quickly. Nesting deeper than :data:`MAX_DEPTH` is refused before
-composition, so deeply nested input cannot exhaust the recursion limit.
+composition, so deeply nested input cannot exhaust the recursion limit, and so is an alias inside
+the collection its anchor names (a recursive anchor), which would make the document a cycle.
 """
 
 from __future__ import annotations
@@ -66,30 +67,59 @@ def decode(raw: bytes, name: str) -> str:
         ) from None
 
 
-def _check_depth(text: str, name: str) -> None:
-    depth = 0
+def check_encodable(text: str, name: str) -> None:
+    r"""Refuse text that cannot be written as UTF-8 (a lone surrogate, as JSON's ``\udfff`` gives).
+
+    Raises
+    ------
+    InputError
+        Located at the line and column of the first lone surrogate.
+    """
     try:
-        for token in yaml.scan(text, Loader=SafeLoader):
-            if isinstance(
-                token,
-                yaml.BlockMappingStartToken
-                | yaml.BlockSequenceStartToken
-                | yaml.FlowMappingStartToken
-                | yaml.FlowSequenceStartToken,
-            ):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    mark = token.start_mark
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        before = text[: exc.start]
+        line = before.count("\n") + 1
+        col = exc.start - (before.rfind("\n") + 1) + 1
+        raise _problem(
+            name,
+            f"not valid Unicode text (lone surrogate U+{ord(text[exc.start]):04X})",
+            line,
+            col,
+        ) from None
+
+
+def _where(event: yaml.Event) -> tuple[int | None, int | None]:
+    mark = event.start_mark
+    return (None, None) if mark is None else (mark.line + 1, mark.column + 1)
+
+
+def _check_events(text: str, name: str) -> None:
+    """Refuse too deep nesting and recursive anchors from the parser's events, before composing.
+
+    A recursive anchor is an alias that names a collection still open at that point
+    (``a: &a [*a]``): composing it would build a node graph with a cycle, which no scenario needs.
+    """
+    open_anchors: list[str | None] = []
+    try:
+        for event in yaml.parse(text, Loader=SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                open_anchors.append(event.anchor)
+                if len(open_anchors) > MAX_DEPTH:
                     raise _problem(
                         name,
                         f"nesting deeper than {MAX_DEPTH} levels is not allowed",
-                        mark.line + 1,
-                        mark.column + 1,
+                        *_where(event),
                     )
-            elif isinstance(
-                token, yaml.BlockEndToken | yaml.FlowMappingEndToken | yaml.FlowSequenceEndToken
-            ):
-                depth -= 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                open_anchors.pop()
+            elif isinstance(event, yaml.AliasEvent) and event.anchor in open_anchors:
+                raise _problem(
+                    name,
+                    f"recursive alias *{event.anchor} refers to the collection that contains it "
+                    "(recursive anchors are not allowed)",
+                    *_where(event),
+                )
     except yaml.YAMLError:
         return  # the composer reports syntax errors with their position
 
@@ -100,10 +130,12 @@ def load_yaml(text: str, name: str) -> Located:
     Raises
     ------
     InputError
-        On syntax errors, forbidden tags, too deep nesting, alias expansion beyond the limit,
-        non-string mapping keys, duplicate keys, or an empty document.
+        On syntax errors, forbidden tags, too deep nesting, recursive anchors, alias expansion
+        beyond the limit, non-string mapping keys, duplicate keys, lone surrogates or an empty
+        document.
     """
-    _check_depth(text, name)
+    check_encodable(text, name)
+    _check_events(text, name)
     try:
         root = yaml.compose(text, Loader=SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -119,10 +151,37 @@ def load_yaml(text: str, name: str) -> Located:
         ) from None
     if root is None:
         raise _problem(name, "the file is empty; a scenario is a YAML mapping", 1, 1)
+    size = _expanded_size(root, {})
+    if size > MAX_NODES:
+        raise _problem(
+            name,
+            f"the document expands to more than {MAX_NODES:,} nodes (alias expansion refused)",
+            1,
+            1,
+        )
     located = Located(None)
     budget = [MAX_NODES]
-    located.data = _build(root, (), located, name, budget)
+    located.data = _build(root, (), located, name, budget, set())
     return located
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes ``node`` expands to, aliases counted each time they appear.
+
+    Each distinct node is measured once (``sizes``), so a "billion laughs" document is measured
+    in time proportional to its text, not to its expansion. Nesting is already bounded and
+    recursive anchors refused, so the recursion is shallow and ends.
+    """
+    key = id(node)
+    if key not in sizes:
+        sizes[key] = MAX_NODES + 1  # a cycle the event check missed counts as too large
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(_expanded_size(child, sizes) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+        sizes[key] = min(total, MAX_NODES + 1)
+    return sizes[key]
 
 
 def _scalar(node: yaml.ScalarNode, name: str) -> Any:
@@ -177,7 +236,10 @@ def _to_float(value: str) -> float:
     return float(text)
 
 
-def _build(node: yaml.Node, path: Path, located: Located, name: str, budget: list[int]) -> Any:
+def _build(
+    node: yaml.Node, path: Path, located: Located, name: str, budget: list[int], active: set[int]
+) -> Any:
+    """Turn ``node`` into plain data; ``active`` holds the collections being built (no cycles)."""
     budget[0] -= 1
     if budget[0] < 0:
         mark = node.start_mark
@@ -190,12 +252,26 @@ def _build(node: yaml.Node, path: Path, located: Located, name: str, budget: lis
     located.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node, name)
+    if id(node) in active:  # a cycle the event check missed: never recurse into it
+        mark = node.start_mark
+        raise _problem(name, "recursive anchors are not allowed", mark.line + 1, mark.column + 1)
+    active.add(id(node))
+    try:
+        return _collection(node, path, located, name, budget, active)
+    finally:
+        active.discard(id(node))
+
+
+def _collection(
+    node: yaml.Node, path: Path, located: Located, name: str, budget: list[int], active: set[int]
+) -> Any:
     if isinstance(node, yaml.SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
             mark = node.start_mark
             raise _problem(name, f"tag {node.tag!r} is not allowed", mark.line + 1, mark.column + 1)
         return [
-            _build(child, (*path, i), located, name, budget) for i, child in enumerate(node.value)
+            _build(child, (*path, i), located, name, budget, active)
+            for i, child in enumerate(node.value)
         ]
     if isinstance(node, yaml.MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
@@ -226,6 +302,6 @@ def _build(node: yaml.Node, path: Path, located: Located, name: str, budget: lis
                     ]
                 )
             located.positions[(*path, key)] = (kmark.line + 1, kmark.column + 1)
-            result[key] = _build(value_node, (*path, key), located, name, budget)
+            result[key] = _build(value_node, (*path, key), located, name, budget, active)
         return result
     raise _problem(name, "unsupported YAML node")  # pragma: no cover

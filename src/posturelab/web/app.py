@@ -11,17 +11,23 @@ Rules the API keeps:
 - a client names a built-in scenario id or sends scenario text; never a server file path; run ids
   are looked up in the catalogue, and figure names in the run's own list of figures;
 - lever values are checked by the same rules as ``--set LEVER=VALUE``;
-- every error answers with a JSON :class:`ErrorBody` (``detail`` and ``problems``);
+- every error, whatever its status (400, 404, 405, 409, 413, 422, 429, 500), answers with one
+  JSON :class:`ErrorBody`: ``detail`` and a non-empty ``problems`` list (file, line, column,
+  path and message each; ``file`` is ``<request>`` for a problem with the request itself);
+  error bodies are ASCII JSON, so text a client sent (a lone surrogate included) cannot break
+  them;
 - limits answer with a 4xx status: a body over ``max_body_bytes`` (413), an ensemble over
   ``max_members`` (400), more jobs than the pool and its queue hold (429);
-- scenario and lever problems answer 400 with ``problems``: file, line, column, path and
-  message each; a body that does not match its schema answers 422 in the same form.
+- scenario and lever problems answer 400 with ``problems``; a body that does not match its
+  schema, or is not JSON at all, answers 422 in the same form;
+- a request whose ``Host`` header names none of ``allowed_hosts`` answers 400 (a page that
+  rebinds its own DNS name to this machine cannot reach the API);
+- responses name run directories relative to the runs directory, never by a server path.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,15 +48,18 @@ from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenari
 from posturelab.store import catalogue
 from posturelab.web import service
 from posturelab.web.compute import JobRequest
+from posturelab.web.guards import (
+    REQUEST,
+    ApiError,
+    BodyLimit,
+    ErrorResponse,
+    HostGuard,
+    error_response,
+    public_paths,
+)
 from posturelab.web.jobs import Job, JobRegistry, QueueFullError
 
 STATIC = Path(__file__).parent / "static"
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,8 @@ class WebSettings:
         Largest ensemble a job may ask for.
     max_body_bytes
         Largest request body accepted.
+    allowed_hosts
+        Names the ``Host`` header may carry (any port); ``"*"`` allows every name.
     """
 
     runs_dir: Path = Path("runs")
@@ -76,6 +87,7 @@ class WebSettings:
     max_queue: int = 8
     max_members: int = 20_000
     max_body_bytes: int = 1_000_000
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
 
     def __post_init__(self) -> None:
         for name in ("max_workers", "max_members", "max_body_bytes"):
@@ -135,11 +147,12 @@ class ErrorBody(BaseModel):
 
 
 _ERROR_TEXTS = {
-    400: "A scenario, lever or claim problem (located).",
+    400: "A scenario, lever or claim problem (located), or a Host header not allowed.",
     404: "No such scenario, job, run or figure.",
+    405: "The path does not take this method.",
     409: "The job has not finished, or failed.",
     413: "The request body is over the limit.",
-    422: "The request does not match its schema.",
+    422: "The request does not match its schema, or its body is not JSON.",
     429: "Too many jobs queued or running.",
 }
 # Errors are JSON even where the success is HTML, SVG or YAML.
@@ -153,62 +166,9 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-# --------------------------------------------------------------------------------- middleware
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, by their header or as they arrive."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, or answer 413 when its body is too large."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(send)
-            return
-        # A body without a length (chunked) is read here, up to the limit, then replayed.
-        messages: list[Message] = []
-        seen = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            seen += len(message.get("body", b""))
-            if seen > self.limit:
-                await self._refuse(send)
-                return
-            if not message.get("more_body", False):
-                break
-
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body larger than {self.limit} bytes"}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", b"application/json")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-
 # ---------------------------------------------------------------------------------- the app
-def _problems(error: InputError, status: int = 400) -> JSONResponse:
-    return JSONResponse(
-        {"detail": str(error), "problems": [p.as_dict() for p in error.problems]},
-        status_code=status,
-    )
+def _problems(error: InputError, status: int = 400) -> ErrorResponse:
+    return error_response(status, str(error), [p.as_dict() for p in error.problems])
 
 
 def _job_or_404(registry: JobRegistry, job_id: str) -> Job:
@@ -269,6 +229,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     async def input_error(request: Request, error: InputError) -> JSONResponse:
         return _problems(error)
 
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, error: ApiError) -> JSONResponse:
+        return error_response(error.status, error.detail, path=error.path)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         headers = error.headers
@@ -279,15 +243,20 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
                 if isinstance(route, APIRoute) and route.path_regex.match(request.url.path):
                     methods |= route.methods or set()
             headers = {"Allow": ", ".join(sorted(methods))}
-        return JSONResponse(
-            {"detail": error.detail}, status_code=error.status_code, headers=headers
-        )
+        detail = error.detail if isinstance(error.detail, str) else str(error.detail)
+        if error.status_code == 400 and "parsing the body" in detail:
+            return error_response(422, f"the body is not valid JSON: {detail}", path="body")
+        return error_response(error.status_code, detail, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> JSONResponse:
+        return error_response(500, f"internal error: {type(error).__name__}")
 
     @app.exception_handler(RequestValidationError)
     async def schema_error(request: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
             {
-                "file": "<request>",
+                "file": REQUEST,
                 "line": None,
                 "column": None,
                 "path": ".".join(str(part) for part in e.get("loc", ())),
@@ -296,7 +265,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             for e in error.errors()
         ]
         shown = "; ".join(f"{p['path']}: {p['message']}" for p in problems)
-        return JSONResponse({"detail": shown, "problems": problems}, status_code=422)
+        return error_response(422, shown or "the request does not match its schema", problems)
 
     # ---- scenarios
     @app.get("/api/health")
@@ -313,6 +282,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             },
             "active_jobs": registry.active(),
         }
+
+    # HEAD answers as GET without the body (monitors probe with it).
+    app.head("/api/health", include_in_schema=False)(health)
 
     @app.get("/api/scenarios")
     def list_scenarios() -> list[dict[str, Any]]:
@@ -360,8 +332,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     def start_job(body: JobBody) -> dict[str, Any]:
         """Queue a run, comparison or claims job; poll ``/api/jobs/{id}`` for its progress."""
         if body.members > cfg.max_members:
-            raise HTTPException(
-                400, f"members must be at most {cfg.max_members} on this server, got {body.members}"
+            raise ApiError(
+                400,
+                f"members must be at most {cfg.max_members} on this server, got {body.members}",
+                path="members",
             )
         loaded = resolve(body.scenario, body.text)
         s = loaded.scenario
@@ -371,11 +345,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             known = [c.id for c in s.claims]
             unknown = [c for c in body.claims or [] if c not in known]
             if not known or unknown:
-                raise HTTPException(
+                raise ApiError(
                     400,
                     f"unknown claim {unknown[0]!r} (claims: {', '.join(known)})"
                     if unknown
                     else "the scenario has no claims",
+                    path="claims",
                 )
         request = JobRequest(
             body.kind,
@@ -405,7 +380,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     def job_summary(job_id: str) -> dict[str, Any]:
         """A finished job's summary (as in its result directory's ``summary.json``)."""
         summary: dict[str, Any] = _finished(_job_or_404(registry, job_id))["summary"]
-        return summary
+        return dict(public_paths(summary, cfg.runs_dir))
 
     @app.get("/api/jobs/{job_id}/series")
     def job_series(job_id: str) -> dict[str, Any]:
@@ -441,7 +416,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     def get_run(run_id: str) -> dict[str, Any]:
         """One catalogued run: its row, manifest and summary."""
         row = _catalogued(cfg.runs_dir, run_id)
-        return {k: v for k, v in row.items() if k != "path"}
+        return dict(public_paths({k: v for k, v in row.items() if k != "path"}, cfg.runs_dir))
 
     @app.get("/api/runs/{run_id}/series")
     def run_series(run_id: str) -> dict[str, Any]:
@@ -481,6 +456,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
+    app.add_middleware(HostGuard, allowed=cfg.allowed_hosts)
     return app
 
 
