@@ -23,7 +23,8 @@ from typing import TypeVar
 
 import numpy as np
 
-from posturelab.models.alignment import AlignmentParams, exact_landscape, solve_ensemble
+from posturelab.models.alignment import AlignmentParams, exact_landscape
+from posturelab.models.alignment_solvers import solve_ensemble
 
 T = TypeVar("T")
 

@@ -10,16 +10,14 @@ import pytest
 from posturelab.models.alignment import (
     EXACT_MAX_ACTORS,
     AlignmentParams,
-    anneal,
-    bloc_cohesion,
     codes_to_sides,
     energy,
     exact_landscape,
     frustration,
     sides_to_codes,
-    solve_ensemble,
     steepest_descent,
 )
+from posturelab.models.alignment_solvers import anneal, bloc_cohesion, solve_ensemble
 
 
 def random_problem(rng: np.random.Generator, n: int, *, integer: bool = False) -> AlignmentParams:

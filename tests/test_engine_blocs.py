@@ -8,7 +8,7 @@ from posturelab.engine.compiled import compile_scenario
 from posturelab.engine.run import RunOptions, run_ensemble
 from posturelab.engine.simulate import sample_parameters
 from posturelab.errors import ScenarioError
-from posturelab.models.alignment import solve_ensemble
+from posturelab.models.alignment_solvers import solve_ensemble
 from posturelab.scenario.levers import resolve_levers
 from posturelab.scenario.loader import load_scenario, parse_scenario, read_source
 

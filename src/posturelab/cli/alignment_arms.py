@@ -22,12 +22,8 @@ from posturelab.cli.console import bold, out, print_json, styled
 from posturelab.data.alignment_file import read_alignment_file
 from posturelab.data.budgets_csv import BlocBudgets, read_budgets_file
 from posturelab.errors import InputError, Problem
-from posturelab.models.alignment import (
-    AlignmentParams,
-    anneal,
-    bloc_cohesion,
-    exact_landscape,
-)
+from posturelab.models.alignment import AlignmentParams, exact_landscape
+from posturelab.models.alignment_solvers import anneal, bloc_cohesion
 from posturelab.models.arms import fit_two_bloc
 from posturelab.models.arms_fit import (
     TREND_ALPHA,

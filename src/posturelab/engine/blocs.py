@@ -53,7 +53,8 @@ from numpy.typing import NDArray
 
 from posturelab.engine.component import Indicator, World
 from posturelab.engine.frame import Frame
-from posturelab.models.alignment import codes_to_sides, solve_ensemble
+from posturelab.models.alignment import codes_to_sides
+from posturelab.models.alignment_solvers import solve_ensemble
 from posturelab.scenario.schema import (
     EventTrigger,
     LeverTrigger,
