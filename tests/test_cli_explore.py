@@ -89,7 +89,9 @@ def test_claims_json_shape(run_cli, tmp_path: Path) -> None:
             "verdict",
             "drivers",
         } <= set(c)
-        assert c["verdict"] in {"supported", "contradicted", "depends"}
+        assert c["verdict"] in {
+            "supported", "contradicted", "depends", "no_material_effect", "untestable"
+        }
     (row,) = runs_of(run_cli, tmp_path)
     assert row["kind"] == "claims"
     assert (Path(row["path"]) / "claim_intervals.png").is_file()

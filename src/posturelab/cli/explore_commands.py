@@ -280,7 +280,11 @@ def claims_command(
                     "drivers": c["drivers"],
                     "reason": c["reason"],
                     "basis": c["basis"],
-                    "threshold": c["threshold"],
+                    "material": c["material"],
+                    "material_band": c["material_band"],
+                    "base_mean": c["base_mean"],
+                    "relative_effect": c["relative_effect"],
+                    "effect_mean": c["effect_mean"],
                     "horizon": c["horizon"],
                 }
                 for c in summary["claims"]
@@ -290,10 +294,9 @@ def claims_command(
     _say_calibrated(calibrated)
     out.print(bold(s.meta.id), f": {len(evaluated)} claims on {members:,} paired members", sep="")
     table = Table(title="Claims: effect = treatment - base per member")
-    for col in ("claim", "indicator", "dir", "median", "5%", "95%", "holds", "verdict"):
-        table.add_column(
-            col, justify="right" if col in ("median", "5%", "95%", "holds") else "left"
-        )
+    numeric = ("median", "5%", "95%", "relative", "band", "holds")
+    for col in ("claim", "indicator", "dir", *numeric, "verdict"):
+        table.add_column(col, justify="right" if col in numeric else "left")
     for c in summary["claims"]:
         table.add_row(
             c["id"],
@@ -302,6 +305,8 @@ def claims_command(
             _num(c["effect_p50"]),
             _num(c["effect_p05"]),
             _num(c["effect_p95"]),
+            _share(c["relative_effect"]),
+            _num(c["material_band"]),
             _share(c["share_holds"]),
             c["verdict"],
         )

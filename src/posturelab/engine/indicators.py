@@ -46,6 +46,14 @@ def reference_problems(scenario: Scenario) -> list[tuple[Path, str]]:
                 (("claims", i, "indicator"),
                  f"unknown indicator {claim.indicator!r}; this scenario provides: {listed}")
             )  # fmt: skip
+    for i, claim in enumerate(scenario.claims):
+        ind = known.get(claim.indicator)
+        if ind is not None and (claim.material or "").endswith("pp") and ind.kind != "probability":
+            found.append(
+                (("claims", i, "material"),
+                 f"'pp' (percentage points) applies to probabilities; {claim.indicator!r} is a "
+                 f"{ind.kind} in {ind.unit}: give a number in that unit or a share such as 10%")
+            )  # fmt: skip
     for i, target in enumerate(scenario.targets):
         if target.indicator is not None and target.indicator not in known:
             found.append(

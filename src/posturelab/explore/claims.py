@@ -1,37 +1,45 @@
 r"""Evaluating a scenario's claims (DESIGN 5.7).
 
 A claim names a base and a treatment lever setting, an indicator, a direction (``increase`` or
-``decrease``), an optional horizon and a materiality threshold :math:`\tau \ge 0`. Both settings
-run on the same members with the same random streams, so the per-member effect
+``decrease``), an optional horizon and a materiality band :math:`m \ge 0`, the smallest effect that
+matters. Both settings run on the same members with the same random streams, so the per-member
+effect
 
 .. math:: d_m = v_m^{\mathrm{treatment}} - v_m^{\mathrm{base}}
 
 isolates the levers (:mod:`posturelab.explore.compare`). For a probability indicator
 :math:`v_m` is the member's risk when the hazards allow it, else the 0/1 outcome
 (:mod:`posturelab.explore.outcomes`). With :math:`s = +1` for ``increase`` and :math:`-1` for
-``decrease`` the claim **holds** for member :math:`m` when :math:`s\,d_m > \tau`.
+``decrease`` the claim **holds** for member :math:`m` when :math:`s\,d_m > m`.
+
+Materiality
+-----------
+``material: 0.5pp`` is half a percentage point of a probability; ``material: 10%`` is a tenth of
+the base setting's mean value; a plain number is in the indicator's unit. Without one the claim
+uses the scenario's ``meta.materiality``, else :data:`DEFAULT_MATERIAL` (10% of the base value:
+an effect smaller than a tenth of the quantity it moves is inside the spread of the inputs
+behind it and rarely changes a decision). The older ``threshold`` is an absolute band.
 
 Verdict rules
 -------------
-On a per-member basis (a risk, a series value or a distribution value) with
-:math:`q` the share of members where the claim holds:
-
-* ``supported`` when :math:`q \ge 0.8`;
-* ``contradicted`` when :math:`q \le 0.2` (the effect is absent, immaterial or opposite in
-  at least 80% of members);
-* ``depends`` otherwise: whether it holds depends on the uncertain parameters, and the drivers
-  say which.
+* ``untestable``: the indicator applies to no member in both settings, or takes one and the same
+  value in every member under both (the model gives it no variation here); the reason says which.
+* ``no_material_effect``: the central 90% of the per-member effects lies inside the band
+  :math:`[-m, m]`.
+* ``supported``: the claim holds in at least 80% of members.
+* ``contradicted``: the effect is material and opposite to the claim in at least 80% of members.
+* ``depends``: otherwise; the reason names the conditions, the parameter ranges of the PRIM box
+  where it holds (or where the effect is largest).
 
 On the 0/1 basis (no hazard to give a risk) most members show no difference, so the verdict uses
 the paired difference of proportions :math:`\Delta` with its 90% interval (Newcombe 1998,
-:func:`posturelab.explore.compare.paired_proportion_interval`):
-``supported`` when :math:`s\Delta`'s interval lies above :math:`\tau`, ``contradicted`` when it lies
-at or below :math:`\tau`, ``depends`` otherwise (more members may decide).
-
-A claim whose indicator the engine does not produce is ``not_evaluated``, with the reason. An
-indicator that applies only to some members (a campaign's depth, given an attack) may have a value
-in both settings for few members; below ten the verdict is ``depends`` and the reason says that
-more members are needed.
+:func:`posturelab.explore.compare.paired_proportion_interval`): ``supported`` when
+:math:`s\Delta`'s interval lies above :math:`m`, ``contradicted`` when it lies below :math:`-m`,
+``no_material_effect`` when it lies inside :math:`[-m, m]`, ``depends`` otherwise. An indicator
+that applies only to some members (a campaign's depth, given an attack) may have a value in both
+settings for few members; below ten the verdict is ``depends`` and the reason says that more
+members are needed. Every effect is reported in absolute terms and relative to the base setting's
+mean (``relative_effect``).
 
 Drivers
 -------
@@ -63,10 +71,12 @@ from posturelab.explore.prim import PrimResult, box_limits, prim_on_top
 from posturelab.scenario.levers import resolve_levers
 from posturelab.scenario.schema import Claim, LeverValue, Scenario
 
-Verdict = Literal["supported", "contradicted", "depends", "not_evaluated"]
+Verdict = Literal["supported", "contradicted", "no_material_effect", "depends", "untestable"]
+
+DEFAULT_MATERIAL = "10%"
+"""The built-in materiality band of a claim (see the module docstring)."""
 
 SUPPORT_SHARE = 0.8
-CONTRADICT_SHARE = 0.2
 MIN_CLASS = 10
 MIN_PAIRS = 10
 TOP_DRIVERS = 5
@@ -81,18 +91,22 @@ class ClaimResult:
     indicator: str
     direction: str
     horizon: str | None
-    threshold: float
+    material: str
     verdict: Verdict
     reason: str
+    material_band: float | None = None
     basis: str | None = None
     unit: str = ""
     n: int = 0
+    base_mean: float | None = None
+    relative_effect: float | None = None
     effect_p05: float | None = None
     effect_p50: float | None = None
     effect_p95: float | None = None
     effect_mean: float | None = None
     share_holds: float | None = None
     share_opposite: float | None = None
+    share_immaterial: float | None = None
     outcome_diff: float | None = None
     outcome_diff_low: float | None = None
     outcome_diff_high: float | None = None
@@ -178,6 +192,78 @@ def _drivers(
     )
 
 
+def material_band(spec: str, base: np.ndarray) -> float:
+    """The absolute band of a materiality spec (``0.5pp``, ``10%`` or a number) for ``base``."""
+    if spec.endswith("pp"):
+        return float(spec[:-2]) / 100.0
+    if spec.endswith("%"):
+        level = float(np.mean(np.abs(base))) if base.size else 0.0
+        return float(spec[:-1]) / 100.0 * level
+    return float(spec)
+
+
+def _material_spec(scenario: Scenario, claim: Claim) -> str:
+    if claim.material is not None:
+        return claim.material
+    if claim.threshold > 0:
+        return repr(claim.threshold)
+    return scenario.meta.materiality or DEFAULT_MATERIAL
+
+
+def _conditions(drivers: dict[str, Any], limit: int = 2) -> str:
+    """The PRIM box's first parameter ranges, as text ("" when there is no box)."""
+    box = drivers.get("box")
+    if not box or not box.get("limits"):
+        return ""
+    parts = [
+        f"{lim['parameter']} in [{lim['lower']:.4g}, {lim['upper']:.4g}]"
+        for lim in box["limits"][:limit]
+    ]
+    where = "it holds" if drivers.get("target") == "holds" else "the effect is largest"
+    return f"; {where} mostly where " + " and ".join(parts)
+
+
+def _verdict(
+    signed: np.ndarray, d: np.ndarray, band: float, rule: str
+) -> tuple[Verdict, str, float, float]:
+    """The verdict on a per-member basis, its reason, and the shares holding and opposite."""
+    share = float(np.mean(signed > band))
+    opposite = float(np.mean(signed < -band))
+    p05, p95 = (float(v) for v in np.quantile(d, [0.05, 0.95]))
+    inside = -band <= p05 and p95 <= band
+    if inside:
+        return (
+            "no_material_effect",
+            f"90% of the per-member effects lie in [{p05:.4g}, {p95:.4g}], inside the materiality "
+            f"band ±{band:.4g} ({rule})",
+            share,
+            opposite,
+        )
+    if share >= SUPPORT_SHARE:
+        return (
+            "supported",
+            f"material in the claimed direction in {share:.0%} of members (rule: at least "
+            f"{SUPPORT_SHARE:.0%}; band ±{band:.4g}, {rule})",
+            share,
+            opposite,
+        )
+    if opposite >= SUPPORT_SHARE:
+        return (
+            "contradicted",
+            f"material and opposite to the claim in {opposite:.0%} of members (rule: at least "
+            f"{SUPPORT_SHARE:.0%}; band ±{band:.4g}, {rule})",
+            share,
+            opposite,
+        )
+    return (
+        "depends",
+        f"material in the claimed direction in {share:.0%} of members, opposite in {opposite:.0%}"
+        f" and immaterial in {1 - share - opposite:.0%} (band ±{band:.4g}, {rule})",
+        share,
+        opposite,
+    )
+
+
 def evaluate_claim(
     scenario: Scenario, claim: Claim, options: RunOptions, runs: _Runs | None = None
 ) -> ClaimResult:
@@ -195,13 +281,14 @@ def evaluate_claim(
         A cache of runs shared between claims (internal).
     """
     runs = runs or _Runs(scenario, options)
+    rule = _material_spec(scenario, claim)
     common: dict[str, Any] = {
         "id": claim.id,
         "statement": claim.statement,
         "indicator": claim.indicator,
         "direction": claim.direction,
         "horizon": claim.horizon,
-        "threshold": claim.threshold,
+        "material": rule,
     }
     base_levers = resolve_levers(scenario, claim.base)
     treat_levers = resolve_levers(scenario, {**claim.base, **claim.treatment})
@@ -209,14 +296,11 @@ def evaluate_claim(
     treatment = runs.get(treat_levers)
     declared = scenario_indicators(scenario)
     if claim.indicator not in declared:
-        available = ", ".join(sorted(declared))
+        listed = ", ".join(sorted(declared))
         return ClaimResult(
             **common,
-            verdict="not_evaluated",
-            reason=(
-                f"the engine does not produce indicator {claim.indicator!r} yet "
-                f"(available: {available})"
-            ),
+            verdict="untestable",
+            reason=f"the scenario provides no indicator {claim.indicator!r} (it has: {listed})",
         )
     indicator = declared[claim.indicator]
     sign = 1.0 if claim.direction == "increase" else -1.0
@@ -224,14 +308,26 @@ def evaluate_claim(
     vb = member_values(base.dataset, indicator, claim.horizon)
     both = np.isfinite(vt.values) & np.isfinite(vb.values)
     d, stats = paired_difference(vt.values, vb.values)
+    base_values = vb.values[both]
+    band = material_band(rule, base_values)
+    base_mean = float(base_values.mean()) if base_values.size else math.nan
     signed = sign * d
-    holds = signed > claim.threshold
-    share = float(holds.mean()) if d.size else math.nan
-    opposite = float(np.mean(signed < -claim.threshold)) if d.size else math.nan
-    effect = effect_on(treatment.dataset, base.dataset, indicator, claim.horizon)
+    holds = signed > band
+    x, names = parameter_matrix(base.dataset)
+    drivers, prim_result, prim_box = _drivers(x[both], names, signed, holds, options.seed)
+    share = opposite = math.nan
     if d.size == 0:
-        verdict: Verdict = "not_evaluated"
-        reason = f"indicator {claim.indicator!r} applies to no member in both settings"
+        verdict: Verdict = "untestable"
+        reason = (
+            f"indicator {claim.indicator!r} applies to no member in both settings (it is defined "
+            "only where its event happens)"
+        )
+    elif np.ptp(vb.values[both]) == 0 and np.ptp(vt.values[both]) == 0 and not np.any(d):
+        verdict = "untestable"
+        reason = (
+            f"indicator {claim.indicator!r} is {base_values[0]:.4g} in every member under both "
+            "settings: the model gives it no variation here, so the claim cannot be tested"
+        )
     elif d.size < MIN_PAIRS:
         verdict = "depends"
         reason = (
@@ -246,35 +342,24 @@ def evaluate_claim(
         lo_s, hi_s = sorted((sign * low, sign * high))
         flips = (
             f" ({toward} member(s) change outcome in the claimed direction, {against} against; "
-            f"90% interval of the claimed-direction difference [{lo_s:.4f}, {hi_s:.4f}])"
+            f"90% interval of the claimed-direction difference [{lo_s:.4f}, {hi_s:.4f}]; band "
+            f"±{band:.4g}, {rule})"
         )
-        if lo_s > claim.threshold:
-            verdict = "supported"
-            reason = "the interval lies beyond the threshold in the claimed direction" + flips
-        elif hi_s <= claim.threshold:
-            verdict = "contradicted"
-            reason = "the interval lies at or short of the threshold" + flips
+        share, opposite = float(np.mean(sign * o > 0)), float(np.mean(sign * o < 0))
+        if lo_s > band:
+            verdict, reason = "supported", "the interval lies beyond the band" + flips
+        elif hi_s < -band:
+            verdict, reason = "contradicted", "the interval lies beyond the band, opposite" + flips
+        elif -band <= lo_s and hi_s <= band:
+            verdict, reason = "no_material_effect", "the interval lies inside the band" + flips
         else:
             verdict = "depends"
-            reason = "the interval straddles the threshold; more members may decide" + flips
-    elif share >= SUPPORT_SHARE:
-        verdict = "supported"
-        reason = f"holds in {share:.0%} of members (rule: at least {SUPPORT_SHARE:.0%})"
-    elif share <= CONTRADICT_SHARE:
-        verdict = "contradicted"
-        reason = (
-            f"holds in only {share:.0%} of members (rule: at most {CONTRADICT_SHARE:.0%}); "
-            f"the effect is opposite in {opposite:.0%} and immaterial in "
-            f"{1 - share - opposite:.0%}"
-        )
+            reason = "the interval straddles the band; more members may decide" + flips
     else:
-        verdict = "depends"
-        reason = (
-            f"holds in {share:.0%} of members, between {CONTRADICT_SHARE:.0%} and "
-            f"{SUPPORT_SHARE:.0%}: it depends on the uncertain parameters"
-        )
-    x, names = parameter_matrix(base.dataset)
-    drivers, prim_result, prim_box = _drivers(x[both], names, signed, holds, options.seed)
+        verdict, reason, share, opposite = _verdict(signed, d, band, rule)
+        if verdict == "depends":
+            reason += _conditions(drivers)
+    effect = effect_on(treatment.dataset, base.dataset, indicator, claim.horizon)
     basis_note = {
         "risk": "per-member risk from the monthly hazards",
         "outcome": "0/1 outcome per member",
@@ -285,15 +370,21 @@ def evaluate_claim(
         **common,
         verdict=verdict,
         reason=reason,
+        material_band=band,
         basis=basis_note,
         unit=indicator.unit,
         n=int(d.size),
+        base_mean=base_mean,
+        relative_effect=(
+            stats["mean"] / abs(base_mean) if base_mean and stats["mean"] is not None else None
+        ),
         effect_p05=stats["p05"],
         effect_p50=stats["p50"],
         effect_p95=stats["p95"],
         effect_mean=stats["mean"],
         share_holds=share,
         share_opposite=opposite,
+        share_immaterial=(1.0 - share - opposite) if d.size else None,
         outcome_diff=effect.outcome_diff,
         outcome_diff_low=effect.outcome_diff_low,
         outcome_diff_high=effect.outcome_diff_high,

@@ -36,8 +36,9 @@ COLOURS = ("#1f5fa8", "#c2482b", "#2e8b57", "#7a4fa0")
 VERDICT_COLOURS = {
     "supported": "#2e8b57",
     "contradicted": "#c2482b",
+    "no_material_effect": "#5b7a99",
     "depends": "#d49a1c",
-    "not_evaluated": "#888888",
+    "untestable": "#888888",
 }
 MAX_PANELS = 4
 

@@ -75,6 +75,11 @@ def as_number(value: Any) -> Any:
     return value
 
 
+Material = Annotated[str, StringConstraints(pattern=r"^[0-9]+(\.[0-9]+)?(pp|%)?$")]
+"""A materiality band: ``0.5pp`` (percentage points of a probability), ``10%`` (of the base
+value) or a plain number in the indicator's unit."""
+
+
 class Strict(BaseModel):
     """Base of every scenario model: unknown keys are errors and objects are frozen."""
 
@@ -102,6 +107,10 @@ class Meta(Strict):
     start: YearMonth
     end: YearMonth
     step: Literal["month"] = "month"
+    materiality: Material | None = Field(
+        default=None,
+        description="Default materiality band of the scenario's claims (see Claim.material).",
+    )
 
     @model_validator(mode="after")
     def _period(self) -> Meta:
@@ -654,6 +663,17 @@ class Claim(Strict):
     direction: Literal["increase", "decrease"]
     horizon: YearMonth | None = None
     threshold: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+    material: Material | None = Field(
+        default=None,
+        description="Smallest effect that matters: 0.5pp, 10% (of the base value) or a number in "
+        "the indicator's unit; default: the scenario's meta.materiality, else 10%.",
+    )
+
+    @model_validator(mode="after")
+    def _one_band(self) -> Claim:
+        if self.threshold > 0 and self.material is not None:
+            raise ValueError("give either 'material' or the older 'threshold', not both")
+        return self
 
 
 class Variant(Strict):
