@@ -21,7 +21,7 @@ from posturelab.cli import (
     scenario_commands,
     web_commands,
 )
-from posturelab.errors import InputError
+from posturelab.errors import InputError, command_line_names
 
 app = typer.Typer(
     name="posturelab",
@@ -58,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         Arguments without the program name; ``None`` reads ``sys.argv``.
     """
     try:
-        app(args=None if argv is None else list(argv), prog_name="posturelab")
+        with command_line_names():
+            app(args=None if argv is None else list(argv), prog_name="posturelab")
     except InputError as error:
         console.print_problems(error)
         raise SystemExit(2) from None

@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from posturelab.defaults import DEFAULT_SCENARIO
 from posturelab.errors import InputError, Problem, ScenarioError
 from posturelab.scenario.references import check_references
 from posturelab.scenario.schema import Scenario
 from posturelab.scenario.yamlfile import Located, decode, load_yaml
 
 LIBRARY_PACKAGE = "posturelab.scenario.library"
-DEFAULT_SCENARIO = "korea-2025"
 
 
 @dataclass(frozen=True)
