@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     )
     from posturelab.errors import InputError, Problem, ScenarioError
 
-_API = (
+__all__ = [
     "Alignment",
     "Campaign",
     "ClaimsResult",
@@ -50,9 +50,13 @@ _API = (
     "Discovery",
     "Ensemble",
     "IndicatorStats",
+    "InputError",
     "LanchesterResult",
+    "Problem",
     "RichardsonResult",
+    "ScenarioError",
     "Sensitivity",
+    "__version__",
     "align",
     "campaign",
     "claims",
@@ -65,10 +69,9 @@ _API = (
     "open_run",
     "run",
     "sensitivity",
-)
-_ERRORS = ("InputError", "Problem", "ScenarioError")
-
-__all__ = ["__version__", *_API, *_ERRORS]
+]
+_ERRORS = frozenset({"InputError", "Problem", "ScenarioError"})
+_API = frozenset(__all__) - _ERRORS - {"__version__"}
 
 
 def _version() -> str:

@@ -38,9 +38,10 @@ from posturelab.api.rows import (
     scores_of,
     sensitivity_row,
 )
-from posturelab.engine.run import DEFAULT_MEMBERS, DEFAULT_SEED, RunOptions
+from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_SCENARIO, DEFAULT_SEED
+from posturelab.engine.run import RunOptions
 from posturelab.errors import InputError
-from posturelab.scenario.loader import DEFAULT_SCENARIO, LoadedScenario
+from posturelab.scenario.loader import LoadedScenario
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor

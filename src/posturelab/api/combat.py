@@ -25,7 +25,7 @@ from posturelab.api.inputs import (
     lever_settings,
 )
 from posturelab.api.inputs import load_scenario as _load
-from posturelab.engine.run import DEFAULT_SEED
+from posturelab.defaults import DEFAULT_SEED
 from posturelab.errors import InputError
 from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
 

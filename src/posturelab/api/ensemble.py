@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 from posturelab.api._display import html_table, number
 from posturelab.api.inputs import LeverSettings, ScenarioRef, bad_option, lever_settings
 from posturelab.api.inputs import load_scenario as _load
-from posturelab.engine.run import DEFAULT_CHUNK, DEFAULT_MEMBERS, DEFAULT_SEED, RunOptions
+from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_SCENARIO, DEFAULT_SEED
+from posturelab.engine.run import DEFAULT_CHUNK, RunOptions
 from posturelab.errors import InputError
-from posturelab.scenario.loader import DEFAULT_SCENARIO
 from posturelab.scenario.schema import LeverValue
 
 if TYPE_CHECKING:
@@ -346,7 +346,7 @@ def run(
     options = RunOptions(
         members=members,
         seed=seed,
-        sampler=sampler,  # type: ignore[arg-type]  # checked against SAMPLERS above
+        sampler=sampler,
         chunk_size=chunk_size or DEFAULT_CHUNK,
     )
     folder = Path(runs_dir) if runs_dir is not None else Path("runs")

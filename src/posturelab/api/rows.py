@@ -143,8 +143,9 @@ def claim_row(data: Mapping[str, Any]) -> ClaimRow:
     """A claim row from its JSON mapping."""
     names = {f.name for f in fields(ClaimRow)} - {"drivers"}
     drivers = data.get("drivers") or {}
+    values: dict[str, Any] = {k: data.get(k) for k in names}
     return ClaimRow(
-        **{k: data.get(k) for k in names},
+        **values,
         drivers=Drivers(
             drivers.get("target"),
             scores_of(drivers.get("feature_scores")),

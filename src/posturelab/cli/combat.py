@@ -19,7 +19,7 @@ from rich.table import Table
 
 from posturelab.cli.console import out, print_json
 from posturelab.data.adm_params import DEFAULT_DAYS
-from posturelab.engine.run import DEFAULT_SEED
+from posturelab.defaults import DEFAULT_SEED
 
 if TYPE_CHECKING:
     from posturelab.api.combat import Campaign, LanchesterResult

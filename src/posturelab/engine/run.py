@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_SEED
+from posturelab.defaults import DEFAULT_MEMBERS as DEFAULT_MEMBERS
+from posturelab.defaults import DEFAULT_SEED as DEFAULT_SEED
 from posturelab.engine.compiled import CompiledScenario, compile_scenario
 from posturelab.engine.sampling import Sampler
 from posturelab.engine.simulate import ChunkOutput, simulate_chunk

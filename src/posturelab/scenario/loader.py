@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from posturelab.defaults import DEFAULT_SCENARIO
+from posturelab.defaults import DEFAULT_SCENARIO as DEFAULT_SCENARIO
 from posturelab.errors import InputError, Problem, ScenarioError
 from posturelab.scenario.references import check_references
 from posturelab.scenario.schema import Scenario
