@@ -13,8 +13,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from posturelab.cli.console import out, print_json
 
@@ -27,6 +25,9 @@ _SHOWN_MINIMA = 25
 
 
 def _print_align(result: Alignment) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     n = len(result.actors)
     if result.method == "exact":
         head = f"{n} actors; exact search over {result.configurations:,} configurations"
@@ -118,6 +119,9 @@ def _fmt(value: float | None) -> str:
 
 
 def _print_fit(result: RichardsonResult) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     u_name, v_name = result.blocs
     table = Table(title="Yearly totals", title_justify="left")
     for col in ("year", u_name, v_name, "total", "increment"):

@@ -14,11 +14,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
 from posturelab.cli.console import out, print_json
-from posturelab.data.adm_params import DEFAULT_DAYS
+from posturelab.defaults import DEFAULT_CAMPAIGN_DAYS as DEFAULT_DAYS
 from posturelab.defaults import DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -52,6 +50,8 @@ def _format_se(value: float | None) -> str:
 
 def render_lanchester(fit: LanchesterResult) -> None:
     """Print a fit as a readable table."""
+    from rich.table import Table
+
     table = Table(title=f"Lanchester {fit.law} law, {fit.method} fit: {fit.data}")
     table.add_column("quantity")
     table.add_column("estimate", justify="right")
@@ -108,6 +108,9 @@ def lanchester_command(
 
 def render_campaign(result: Campaign, every: int | None = None) -> None:
     """Print a campaign's day-by-day trace (every ``every`` days) and its summary."""
+    from rich import box
+    from rich.table import Table
+
     days = result.days
     step = every if every is not None else max(1, math.ceil(days / 30))
     shown = sorted({*range(0, days + 1, step), result.days_run, days})
@@ -205,6 +208,8 @@ def campaign_command(
 
 def render_forces(result: Campaign) -> None:
     """Print the scored forces a scenario campaign used."""
+    from rich.table import Table
+
     who = (
         "every uncertain number at its median"
         if result.member is None

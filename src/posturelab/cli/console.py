@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
-
-from rich.console import Console
+from typing import TYPE_CHECKING, Any
 
 from posturelab.errors import InputError
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class LazyConsole:
+    """A :class:`rich.console.Console` made on first use (rich takes a while to import)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
 # On a terminal rich measures the window; piped output gets a width that keeps tables readable.
 _PIPE_WIDTH = None if sys.stdout.isatty() else 160
-out = Console(highlight=False, width=_PIPE_WIDTH)
-err = Console(stderr=True, highlight=False)
+out: Console = LazyConsole(highlight=False, width=_PIPE_WIDTH)  # type: ignore[assignment]
+err: Console = LazyConsole(stderr=True, highlight=False)  # type: ignore[assignment]
 
 
 def print_problems(error: InputError) -> None:

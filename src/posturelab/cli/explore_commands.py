@@ -6,31 +6,28 @@ atomically, registers it in the runs directory's catalogue and prints a table (o
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from posturelab.cli.console import out, print_json
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
-from posturelab.engine.run import DEFAULT_MEMBERS, DEFAULT_SEED, RunOptions, run_ensemble
-from posturelab.engine.run import uncertain_names as uncertain_of
-from posturelab.errors import InputError
-from posturelab.explore.outcomes import (
-    indicator_kinds,
-    indicator_units,
-    month_index,
-    parameter_matrix,
-)
-from posturelab.runners import DEFAULT_RUNNER, make_executor
-from posturelab.scenario.levers import parse_assignments, resolve_levers
-from posturelab.scenario.loader import DEFAULT_SCENARIO, LoadedScenario, load_scenario
-from posturelab.store import catalogue, rundir
+from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
 
-# The analyses load scikit-learn, SALib and matplotlib; they are imported inside the commands so
-# that other commands start quickly.
+if TYPE_CHECKING:
+    from rich.table import Table
+
+# Each command renders the result of one function of posturelab.api; the API, the engine and the
+# analyses (scikit-learn, SALib, matplotlib) are imported inside the commands so that the command
+# line starts quickly.
+
+
+def _table(title: str) -> Table:
+    from rich.table import Table
+
+    return Table(title=title)
+
 
 ScenarioArg = Annotated[str, typer.Argument(help="A built-in scenario id or a scenario file path.")]
 MembersOpt = Annotated[int, typer.Option(min=2, max=10_000_000, help="Ensemble size.")]
@@ -53,28 +50,6 @@ VariantOpt = Annotated[str | None, typer.Option(help="A named variant of the sce
 FiguresOpt = Annotated[
     bool, typer.Option("--figures/--no-figures", help="Draw the figures (PNG and SVG).")
 ]
-
-
-def _target(runs_dir: Path, out_dir: Path | None, loaded: LoadedScenario, kind: str) -> Path:
-    target = (
-        out_dir
-        if out_dir is not None
-        else runs_dir / rundir.new_run_id(f"{loaded.scenario.meta.id}-{kind}")
-    )
-    rundir.check_target(target)
-    return target
-
-
-def _check_month(loaded: LoadedScenario, month: str | None) -> None:
-    if month is None:
-        return
-    import xarray as xr
-
-    s = loaded.scenario
-    from posturelab.engine.compiled import compile_scenario
-
-    months = compile_scenario(s, s.lever_defaults()).months
-    month_index(xr.Dataset(coords={"month": list(months)}), month)
 
 
 def _num(value: Any, kind: str = "") -> str:
@@ -119,72 +94,61 @@ def compare_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Compare setting A (--set) with setting B (--vs-set) on the same members: A - B."""
-    from posturelab.explore.compare import compare
-    from posturelab.report import results
+    from posturelab import api
 
-    loaded = load_scenario(scenario)
-    s = loaded.scenario
-    levers_a = resolve_levers(s, parse_assignments(s, set_ or [], option="--set"), variant)
-    levers_b = resolve_levers(s, parse_assignments(s, vs_set or [], option="--vs-set"), vs_variant)
-    _check_month(loaded, month)
-    target = _target(runs_dir, out_dir, loaded, "compare")
-    started = time.perf_counter()
-    options = RunOptions(members=members, seed=seed)
-    with make_executor(runner, workers, scheduler) as executor:
-        comparison = compare(s, levers_a, levers_b, options, month=month, executor=executor)
-    if indicator:
-        unknown = [n for n in indicator if n not in comparison.kinds]
-        if unknown:
-            raise InputError.single(
-                "<command line>",
-                f"unknown indicator {unknown[0]!r} (indicators: {', '.join(comparison.kinds)})",
-                path="--indicator",
-            )
-        comparison.effects = {n: comparison.effects[n] for n in indicator}
-    summary = results.write_comparison(
-        target,
-        loaded,
-        comparison,
-        elapsed_s=time.perf_counter() - started,
+    result = api.compare(
+        scenario,
+        set_,
+        vs_set,
+        variant_a=variant,
+        variant_b=vs_variant,
+        indicators=indicator,
+        members=members,
+        seed=seed,
+        month=month,
+        figures=figures,
+        runner=runner,
+        workers=workers,
+        scheduler=scheduler,
+        out=out_dir,
         runs_dir=runs_dir,
-        draw=figures,
     )
     if json_out:
-        print_json(summary)
+        print_json(result.to_json())
         return
-    changes = "; ".join(f"{k}: {v['a']} vs {v['b']}" for k, v in summary["levers"].items())
+    changes = "; ".join(f"{c.lever}: {c.a} vs {c.b}" for c in result.changes)
     out.print(
-        f"[bold]{s.meta.id}[/bold]: A - B on {members:,} paired members (seed {seed}); "
+        f"[bold]{result.scenario}[/bold]: A - B on {members:,} paired members (seed {seed}); "
         f"levers A vs B: {changes or 'identical'}"
     )
-    table = Table(title="Paired effects A - B (per member; probabilities as per-member risk)")
+    table = _table("Paired effects A - B (per member; probabilities as per-member risk)")
     for col in ("indicator", "basis", "median", "5%", "95%", "A>B", "A<B", "outcome diff (90%)"):
         table.add_column(col, justify="left" if col in ("indicator", "basis") else "right")
-    for name, e in summary["effects"].items():
-        kind = e["kind"]
+    for e in result.effects:
+        kind = e.kind
         diff = "-"
-        if e.get("outcome_diff") is not None:
+        if e.outcome_diff is not None:
             diff = (
-                f"{_num(e['outcome_diff'], kind)} "
-                f"[{_num(e['outcome_diff_low'], kind)}, {_num(e['outcome_diff_high'], kind)}]"
+                f"{_num(e.outcome_diff, kind)} "
+                f"[{_num(e.outcome_diff_low, kind)}, {_num(e.outcome_diff_high, kind)}]"
             )
         basis = {
-            "risk": f"risk by {e['month']}",
-            "outcome": f"0/1 by {e['month']}",
-            "horizon_value": f"value at {e['month']}",
-        }.get(e["basis"], e["basis"])
+            "risk": f"risk by {e.month}",
+            "outcome": f"0/1 by {e.month}",
+            "horizon_value": f"value at {e.month}",
+        }.get(e.basis, e.basis)
         table.add_row(
-            name,
+            e.indicator,
             basis,
-            _num(e["p50"], kind),
-            _num(e["p05"], kind),
-            _num(e["p95"], kind),
-            _share(e["share_positive"]),
-            _share(e["share_negative"]),
+            _num(e.p50, kind),
+            _num(e.p05, kind),
+            _num(e.p95, kind),
+            _share(e.share_positive),
+            _share(e.share_negative),
             diff,
         )
     out.print(table)
-    out.print(f"result directory: {summary['run_dir']}")
+    out.print(f"result directory: {result.run_dir}")
 
 
 # ----------------------------------------------------------------------------------------- claims
@@ -204,91 +168,61 @@ def claims_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Evaluate the scenario's claims on paired members: effect, share holding, verdict, drivers."""
-    from posturelab.explore.claims import evaluate_claims
-    from posturelab.report import results
+    from posturelab import api
 
-    loaded = load_scenario(scenario)
-    s = loaded.scenario
-    known = [c.id for c in s.claims]
-    if not known:
-        raise InputError.single(loaded.origin, "the scenario has no claims", path="claims")
-    for c in claim or []:
-        if c not in known:
-            raise InputError.single(
-                "<command line>",
-                f"unknown claim {c!r} (claims: {', '.join(known)})",
-                path="--claim",
-            )
-    target = _target(runs_dir, out_dir, loaded, "claims")
-    started = time.perf_counter()
-    options = RunOptions(members=members, seed=seed)
-    with make_executor(runner, workers, scheduler) as executor:
-        evaluated = evaluate_claims(s, options, claim, executor=executor)
-    summary = results.write_claims(
-        target,
-        loaded,
-        evaluated,
-        options,
-        uncertain_of(s),
-        elapsed_s=time.perf_counter() - started,
+    result = api.claims(
+        scenario,
+        claim,
+        members=members,
+        seed=seed,
+        figures=figures,
+        runner=runner,
+        workers=workers,
+        scheduler=scheduler,
+        out=out_dir,
         runs_dir=runs_dir,
-        draw=figures,
     )
     if json_out:
         keys = ("id", "indicator", "direction", "effect_p05", "effect_p50", "effect_p95")
-        print_json(
-            [
-                {
-                    **{k: c[k] for k in keys},
-                    "share_holds": c["share_holds"],
-                    "verdict": c["verdict"],
-                    "drivers": c["drivers"],
-                    "reason": c["reason"],
-                    "basis": c["basis"],
-                    "threshold": c["threshold"],
-                    "horizon": c["horizon"],
-                }
-                for c in summary["claims"]
-            ]
-        )
+        keys += ("share_holds", "verdict", "drivers", "reason", "basis", "threshold", "horizon")
+        print_json([{k: c[k] for k in keys} for c in result.to_json()["claims"]])
         return
-    out.print(f"[bold]{s.meta.id}[/bold]: {len(evaluated)} claims on {members:,} paired members")
-    table = Table(title="Claims: effect = treatment - base per member")
+    out.print(
+        f"[bold]{result.scenario}[/bold]: {len(result.claims)} claims on {members:,} paired members"
+    )
+    table = _table("Claims: effect = treatment - base per member")
     for col in ("claim", "indicator", "dir", "median", "5%", "95%", "holds", "verdict"):
         table.add_column(
             col, justify="right" if col in ("median", "5%", "95%", "holds") else "left"
         )
-    for c in summary["claims"]:
+    for c in result.claims:
         table.add_row(
-            c["id"],
-            c["indicator"],
-            "+" if c["direction"] == "increase" else "-",
-            _num(c["effect_p50"]),
-            _num(c["effect_p05"]),
-            _num(c["effect_p95"]),
-            _share(c["share_holds"]),
-            c["verdict"],
+            c.id,
+            c.indicator,
+            "+" if c.direction == "increase" else "-",
+            _num(c.effect_p50),
+            _num(c.effect_p05),
+            _num(c.effect_p95),
+            _share(c.share_holds),
+            c.verdict,
         )
     out.print(table)
-    for c in summary["claims"]:
-        out.print(f"[bold]{c['id']}[/bold]: {c['verdict']}: {c['reason']}", markup=True)
-        drivers = c.get("drivers") or {}
-        scores = drivers.get("feature_scores") or []
-        if scores:
-            top = ", ".join(f"{d['parameter']} ({d['score']:.2f})" for d in scores[:3])
-            out.print(f"  drivers of '{drivers.get('target')}': {top}", markup=False)
-        box = drivers.get("box")
-        if box and box.get("limits"):
+    for c in result.claims:
+        out.print(f"[bold]{c.id}[/bold]: {c.verdict}: {c.reason}", markup=True)
+        drivers = c.drivers
+        if drivers.scores:
+            top = ", ".join(f"{d.parameter} ({d.score:.2f})" for d in drivers.scores[:3])
+            out.print(f"  drivers of '{drivers.target}': {top}", markup=False)
+        box = drivers.box
+        if box is not None and box.limits:
             limits = "; ".join(
-                f"{lim['parameter']} in [{lim['lower']:.4g}, {lim['upper']:.4g}]"
-                for lim in box["limits"]
+                f"{lim.parameter} in [{lim.lower:.4g}, {lim.upper:.4g}]" for lim in box.limits
             )
             out.print(
-                f"  PRIM box (coverage {box['coverage']:.0%}, density {box['density']:.0%}): "
-                f"{limits}",
+                f"  PRIM box (coverage {box.coverage:.0%}, density {box.density:.0%}): {limits}",
                 markup=False,
             )
-    out.print(f"result directory: {summary['run_dir']}")
+    out.print(f"result directory: {result.run_dir}")
 
 
 # ------------------------------------------------------------------------------------ sensitivity
@@ -318,90 +252,48 @@ def sensitivity_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Global sensitivity of one indicator to the uncertain parameters (SALib, Sobol or Morris)."""
-    from posturelab.explore.sensitivity import Method, engine_sensitivity, is_power_of_two
-    from posturelab.report import results
+    from posturelab import api
 
-    if method not in ("sobol", "morris"):
-        raise InputError.single(
-            "<command line>", f"--method must be sobol or morris, got {method!r}", path="--method"
-        )
-    if method == "sobol" and not is_power_of_two(n):
-        raise InputError.single(
-            "<command line>",
-            f"--n must be a power of two for Sobol' sampling (e.g. 64, 128, 256), got {n}",
-            path="--n",
-        )
-    loaded = load_scenario(scenario)
-    s = loaded.scenario
-    levers = resolve_levers(s, parse_assignments(s, set_ or []), variant)
-    _check_month(loaded, month)
-    probe = run_ensemble(s, levers, RunOptions(members=2, seed=seed))
-    kinds = indicator_kinds(s, probe.dataset)
-    if indicator not in kinds:
-        raise InputError.single(
-            "<command line>",
-            f"unknown or missing indicator {indicator!r} (indicators: {', '.join(kinds)})",
-            path="--indicator",
-        )
-    target = _target(runs_dir, out_dir, loaded, "sensitivity")
-    started = time.perf_counter()
-    chosen: Method = "sobol" if method == "sobol" else "morris"
-    with make_executor(runner, workers, scheduler) as executor:
-        try:
-            result = engine_sensitivity(
-                s,
-                levers,
-                indicator,
-                kinds[indicator],
-                method=chosen,
-                n=n,
-                seed=seed,
-                month=month,
-                executor=executor,
-            )
-        except ValueError as error:
-            raise InputError.single("<command line>", str(error), path="--indicator") from None
-    uncertain = uncertain_of(s)
-    summary = results.write_sensitivity(
-        target,
-        loaded,
-        result,
-        indicator=indicator,
-        unit=indicator_units(s, probe.dataset).get(indicator, ""),
-        options=RunOptions(members=result.evaluations, seed=seed),
-        levers=levers,
-        uncertain=uncertain,
+    result = api.sensitivity(
+        scenario,
+        indicator,
+        method=method,
         n=n,
-        elapsed_s=time.perf_counter() - started,
+        seed=seed,
+        levers=set_,
+        variant=variant,
+        month=month,
+        figures=figures,
+        runner=runner,
+        workers=workers,
+        scheduler=scheduler,
+        out=out_dir,
         runs_dir=runs_dir,
-        draw=figures,
     )
     if json_out:
-        print_json(summary)
+        print_json(result.to_json())
         return
     out.print(
-        f"[bold]{s.meta.id}[/bold]: {method} on {indicator}, {result.evaluations:,} evaluations "
-        f"over {len(uncertain)} uncertain parameters"
+        f"[bold]{result.scenario}[/bold]: {method} on {indicator}, "
+        f"{result.evaluations:,} evaluations over {len(result.rows)} uncertain parameters"
     )
-    table = Table(title="Most influential parameters")
-    cols = (
-        ("parameter", "S1", "±", "ST", "±")
-        if method == "sobol"
-        else ("parameter", "mu*", "±", "sigma", "mu")
-    )
+    table = _table("Most influential parameters")
+    sobol = method == "sobol"
+    cols = ("S1", "±", "ST", "±") if sobol else ("mu*", "±", "sigma", "mu")
+    cols = ("parameter", *cols)
     for col in cols:
         table.add_column(col, justify="left" if col == "parameter" else "right")
-    keys = (
-        ("S1", "S1_conf", "ST", "ST_conf")
-        if method == "sobol"
-        else ("mu_star", "mu_star_conf", "sigma", "mu")
-    )
     for row in result.rows[:15]:
-        table.add_row(row["parameter"], *(f"{row[k]:.3g}" for k in keys))
+        values = (
+            (row.S1, row.S1_conf, row.ST, row.ST_conf)
+            if sobol
+            else (row.mu_star, row.mu_star_conf, row.sigma, row.mu)
+        )
+        table.add_row(row.parameter, *("-" if v is None else f"{v:.3g}" for v in values))
     out.print(table)
     for warning in result.warnings:
         out.print(f"warning: {warning}", markup=False)
-    out.print(f"result directory: {summary['run_dir']}")
+    out.print(f"result directory: {result.run_dir}")
 
 
 # --------------------------------------------------------------------------------------- discover
@@ -431,72 +323,50 @@ def discover_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Scenario discovery: PRIM over the members' parameters for the cases matching --where."""
-    from posturelab.explore.discover import discover, parse_where
-    from posturelab.report import results
+    from posturelab import api
 
-    if not where.strip():
-        raise InputError.single("<command line>", "--where is required", path="--where")
-    loaded = load_scenario(scenario)
-    s = loaded.scenario
-    levers = resolve_levers(s, parse_assignments(s, set_ or []), variant)
-    _check_month(loaded, month)
-    target_checked = _target(runs_dir, out_dir, loaded, "discover")
-    started = time.perf_counter()
-    options = RunOptions(members=members, seed=seed)
-    with make_executor(runner, workers, scheduler) as executor:
-        result = run_ensemble(s, levers, options, executor=executor)
-    kinds = indicator_kinds(s, result.dataset)
-    conditions = parse_where(where, list(kinds))
-    found = discover(
-        result.dataset,
-        conditions,
-        kinds,
+    result = api.discover(
+        scenario,
+        where,
+        members=members,
         seed=seed,
+        levers=set_,
+        variant=variant,
         month=month,
         alpha=alpha,
         mass_min=mass_min,
         min_coverage=min_coverage,
-    )
-    x, names = parameter_matrix(result.dataset)
-    summary = results.write_discovery(
-        target_checked,
-        loaded,
-        found,
-        options=options,
-        levers=levers,
-        uncertain=result.uncertain,
-        elapsed_s=time.perf_counter() - started,
+        figures=figures,
+        runner=runner,
+        workers=workers,
+        scheduler=scheduler,
+        out=out_dir,
         runs_dir=runs_dir,
-        draw=figures,
-        x=x,
-        names=names,
     )
     if json_out:
-        print_json(summary)
+        print_json(result.to_json())
         return
     out.print(
-        f"[bold]{s.meta.id}[/bold]: {summary['where']}: {summary['cases']:,} of "
-        f"{summary['members']:,} members ({_share(summary['share'])})",
+        f"[bold]{result.scenario}[/bold]: {result.where}: {result.cases:,} of "
+        f"{result.n_members:,} members ({_share(result.share)})",
         markup=True,
     )
-    box = summary["box"]
+    box = result.box
     if box is None:
         out.print("no box: the condition holds for no member or for every member")
     else:
-        table = Table(
-            title=f"PRIM box {box['index']}: coverage {box['coverage']:.0%}, "
-            f"density {box['density']:.0%}, mass {box['mass']:.0%}"
+        table = _table(
+            f"PRIM box {box.index}: coverage {box.coverage:.0%}, "
+            f"density {box.density:.0%}, mass {box.mass:.0%}"
         )
         for col in ("parameter", "lower", "upper"):
             table.add_column(col, justify="left" if col == "parameter" else "right")
-        for lim in box["limits"]:
-            table.add_row(lim["parameter"], f"{lim['lower']:.4g}", f"{lim['upper']:.4g}")
+        for lim in box.limits:
+            table.add_row(lim.parameter, f"{lim.lower:.4g}", f"{lim.upper:.4g}")
         out.print(table)
-        top = ", ".join(
-            f"{d['parameter']} ({d['score']:.2f})" for d in summary["feature_scores"][:5]
-        )
+        top = ", ".join(f"{d.parameter} ({d.score:.2f})" for d in result.scores[:5])
         out.print(f"feature scores: {top}", markup=False)
-    out.print(f"result directory: {summary['run_dir']}")
+    out.print(f"result directory: {result.run_dir}")
 
 
 # -------------------------------------------------------------------------------- runs, show-run
@@ -510,6 +380,8 @@ def runs_command(
     json_out: JsonOpt = False,
 ) -> None:
     """List the catalogued runs and analyses, newest first."""
+    from posturelab.store import catalogue
+
     if rescan:
         catalogue.rescan(runs_dir)
     rows = catalogue.list_runs(runs_dir, kind=kind, scenario=scenario)
@@ -519,7 +391,7 @@ def runs_command(
     if not rows:
         out.print(f"no runs catalogued in {runs_dir / catalogue.CATALOGUE}")
         return
-    table = Table(title=f"Runs in {runs_dir}")
+    table = _table(f"Runs in {runs_dir}")
     for col in ("id", "kind", "created", "members", "seed", "headline"):
         table.add_column(col, justify="right" if col in ("members", "seed") else "left")
     for r in rows:
@@ -541,6 +413,8 @@ def show_run_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Summarise one catalogued run or analysis."""
+    from posturelab.store import catalogue
+
     row = catalogue.get_run(runs_dir, run_id)
     if json_out:
         print_json(row)

@@ -14,13 +14,14 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from posturelab.defaults import DEFAULT_CAMPAIGN_DAYS
 from posturelab.errors import InputError, Problem
 from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
 from posturelab.textfile import read_user_text
 
 MAX_PARAM_FILE_BYTES: Final[int] = 1_000_000
 MAX_DAYS: Final[int] = 3650
-DEFAULT_DAYS: Final[int] = 30
+DEFAULT_DAYS: Final[int] = DEFAULT_CAMPAIGN_DAYS
 
 #: Allowed range of each scalar parameter: (low, low inclusive, high, high inclusive).
 _RANGES: Final[dict[str, tuple[float, bool, float, bool]]] = {

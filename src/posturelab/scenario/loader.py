@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from posturelab.defaults import DEFAULT_SCENARIO as DEFAULT_SCENARIO
 from posturelab.errors import InputError, Problem, ScenarioError
+from posturelab.scenario.library_index import LIBRARY_PACKAGE as LIBRARY_PACKAGE
+from posturelab.scenario.library_index import builtin_ids as builtin_ids
 from posturelab.scenario.references import check_references
 from posturelab.scenario.schema import Scenario
 from posturelab.scenario.yamlfile import Located, decode, load_yaml
-
-LIBRARY_PACKAGE = "posturelab.scenario.library"
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,6 @@ class LoadedScenario:
     origin: str
     sha256: str
     text: str
-
-
-def builtin_ids() -> list[str]:
-    """Return the ids of the scenarios shipped with posturelab."""
-    folder = resources.files(LIBRARY_PACKAGE)
-    return sorted(
-        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
-    )
 
 
 def read_source(ref: str | Path) -> tuple[bytes, str]:

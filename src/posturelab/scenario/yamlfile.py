@@ -94,14 +94,13 @@ def _check_depth(text: str, name: str) -> None:
         return  # the composer reports syntax errors with their position
 
 
-def load_yaml(text: str, name: str) -> Located:
-    """Parse one YAML (or JSON) document into plain data with positions.
+def compose(text: str, name: str) -> yaml.Node:
+    """Parse one YAML (or JSON) document into its node tree, under this module's limits.
 
     Raises
     ------
     InputError
-        On syntax errors, forbidden tags, too deep nesting, alias expansion beyond the limit,
-        non-string mapping keys, duplicate keys, or an empty document.
+        On syntax errors, too deep nesting or an empty document.
     """
     _check_depth(text, name)
     try:
@@ -119,6 +118,19 @@ def load_yaml(text: str, name: str) -> Located:
         ) from None
     if root is None:
         raise _problem(name, "the file is empty; a scenario is a YAML mapping", 1, 1)
+    return root
+
+
+def load_yaml(text: str, name: str) -> Located:
+    """Parse one YAML (or JSON) document into plain data with positions.
+
+    Raises
+    ------
+    InputError
+        On syntax errors, forbidden tags, too deep nesting, alias expansion beyond the limit,
+        non-string mapping keys, duplicate keys, or an empty document.
+    """
+    root = compose(text, name)
     located = Located(None)
     budget = [MAX_NODES]
     located.data = _build(root, (), located, name, budget)
