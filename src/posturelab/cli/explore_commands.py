@@ -183,8 +183,10 @@ def claims_command(
         runs_dir=runs_dir,
     )
     if json_out:
-        keys = ("id", "indicator", "direction", "effect_p05", "effect_p50", "effect_p95")
-        keys += ("share_holds", "verdict", "drivers", "reason", "basis", "threshold", "horizon")
+        keys = (
+            *("id", "indicator", "direction", "effect_p05", "effect_p50", "effect_p95"),
+            *("share_holds", "verdict", "drivers", "reason", "basis", "threshold", "horizon"),
+        )
         print_json([{k: c[k] for k in keys} for c in result.to_json()["claims"]])
         return
     out.print(
@@ -279,8 +281,7 @@ def sensitivity_command(
     )
     table = _table("Most influential parameters")
     sobol = method == "sobol"
-    cols = ("S1", "±", "ST", "±") if sobol else ("mu*", "±", "sigma", "mu")
-    cols = ("parameter", *cols)
+    cols = ("parameter", *(("S1", "±", "ST", "±") if sobol else ("mu*", "±", "sigma", "mu")))
     for col in cols:
         table.add_column(col, justify="left" if col == "parameter" else "right")
     for row in result.rows[:15]:
