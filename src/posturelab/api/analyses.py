@@ -129,6 +129,11 @@ class Comparison:
     a: xr.Dataset
     b: xr.Dataset
 
+    @property
+    def run_id(self) -> str:
+        """The result directory's id (its name)."""
+        return self.run_dir.name
+
     def effect(self, indicator: str) -> EffectRow:
         """The effect on one indicator."""
         for e in self.effects:
@@ -287,6 +292,11 @@ class ClaimsResult:
     claims: tuple[ClaimRow, ...]
 
     @property
+    def run_id(self) -> str:
+        """The result directory's id (its name)."""
+        return self.run_dir.name
+
+    @property
     def verdicts(self) -> Mapping[str, int]:
         """How many claims got each verdict."""
         counts: dict[str, int] = {}
@@ -432,6 +442,11 @@ class Sensitivity:
     evaluations: int
     rows: tuple[SensitivityRow, ...]
     warnings: tuple[str, ...]
+
+    @property
+    def run_id(self) -> str:
+        """The result directory's id (its name)."""
+        return self.run_dir.name
 
     def to_pandas(self) -> pd.DataFrame:
         """The indices, one row per parameter."""
@@ -604,6 +619,11 @@ class Discovery:
     cases: int
     box: PrimBox | None
     scores: tuple[FeatureScore, ...]
+
+    @property
+    def run_id(self) -> str:
+        """The result directory's id (its name)."""
+        return self.run_dir.name
 
     @property
     def share(self) -> float:

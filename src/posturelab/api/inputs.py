@@ -24,7 +24,7 @@ from posturelab.errors import (
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import LoadedScenario
 from posturelab.scenario.loader import load_scenario as _load
-from posturelab.scenario.schema import LeverValue
+from posturelab.scenario.schema import LeverValue, Scenario
 
 __all__ = [
     "LeverSettings",
@@ -86,7 +86,7 @@ def _as_text(value: LeverValue | int) -> str:
 
 
 def lever_settings(
-    loaded: LoadedScenario,
+    loaded: LoadedScenario | Scenario,
     levers: LeverSettings | None = None,
     variant: str | None = None,
     *,
@@ -98,7 +98,7 @@ def lever_settings(
     Parameters
     ----------
     loaded
-        The scenario.
+        The scenario (loaded, or validated).
     levers
         Lever id -> value, or ``LEVER=VALUE`` texts; values are checked against the lever's
         domain as ``--set`` checks them (a value may also be given as the text ``--set`` would
@@ -127,7 +127,7 @@ def lever_settings(
     ...
     posturelab.errors.ScenarioError: <arguments>: levers relocation_troops=-1: lever ...
     """
-    scenario = loaded.scenario
+    scenario = loaded.scenario if isinstance(loaded, LoadedScenario) else loaded
     if isinstance(levers, Mapping):
         assignments = [f"{name}={_as_text(value)}" for name, value in levers.items()]
     else:

@@ -8,7 +8,8 @@ the command line does, and registers it in the catalogue; its summary, series qu
 figure names stay in memory for the client to fetch. Finished jobs beyond ``keep`` are forgotten
 oldest first (their result directories stay in the catalogue).
 
-Matplotlib's pyplot state is shared by the whole process, so figures are drawn under one lock.
+The work itself is :func:`posturelab.web.compute.run_job` (the analysis service); this module
+only queues it, counts its progress and keeps its result.
 """
 
 from __future__ import annotations
@@ -22,12 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from posturelab.engine.run import RunOptions
 from posturelab.errors import InputError
-from posturelab.scenario.loader import LoadedScenario
-from posturelab.scenario.schema import LeverValue
+from posturelab.web import compute
+from posturelab.web.compute import JobKind, JobRequest, JobResult
 
-JobKind = Literal["run", "compare", "claims"]
+__all__ = ["Job", "JobKind", "JobRegistry", "JobRequest", "JobResult", "QueueFullError"]
+
 JobStatus = Literal["queued", "running", "done", "failed"]
 
 
@@ -50,7 +51,7 @@ class Job:
     done, total
         Progress in members (a comparison counts both settings; claims count their claims).
     result
-        On success: ``summary``, ``series`` (for runs and comparisons), ``figures`` and ``run_id``.
+        On success: the run or analysis, its series quantiles and figures.
     """
 
     id: str
@@ -65,7 +66,7 @@ class Job:
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
-    result: dict[str, Any] = field(default_factory=dict)
+    result: JobResult | None = None
 
     def status_dict(self) -> dict[str, Any]:
         """The job's state as a JSON-ready mapping (without its result)."""
@@ -82,20 +83,8 @@ class Job:
             "error": self.error,
             "problems": self.problems,
             "elapsed_s": elapsed,
-            "run_id": self.result.get("run_id"),
+            "run_id": None if self.result is None else self.result.run_id,
         }
-
-
-@dataclass(frozen=True)
-class JobRequest:
-    """A validated job request: the scenario, lever settings and ensemble options."""
-
-    kind: JobKind
-    loaded: LoadedScenario
-    levers: dict[str, LeverValue]
-    levers_b: dict[str, LeverValue]
-    options: RunOptions
-    claims: list[str] | None = None
 
 
 class JobRegistry:
@@ -118,7 +107,6 @@ class JobRegistry:
         self.max_workers = max_workers
         self.max_queue = max_queue
         self.keep = keep
-        self.draw_lock = threading.Lock()
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="posturelab")
@@ -187,12 +175,10 @@ class JobRegistry:
         return advance
 
     def _execute(self, job: Job, request: JobRequest) -> None:
-        from posturelab.web import compute
-
         job.status = "running"
         job.started = time.time()
         try:
-            job.result = compute.run_job(request, self.runs_dir, self._advance(job), self.draw_lock)
+            job.result = compute.run_job(request, self.runs_dir, self._advance(job))
             job.done = job.total
             job.status = "done"
         except InputError as error:

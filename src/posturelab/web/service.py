@@ -21,7 +21,6 @@ import numpy as np
 import xarray as xr
 
 from posturelab.errors import Problem, ScenarioError
-from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario, parse_scenario
 from posturelab.scenario.schema import LeverValue, Scenario
 
@@ -66,12 +65,6 @@ def resolve_scenario(scenario_id: str | None, text: str | None) -> LoadedScenari
     return load_scenario(scenario_id)
 
 
-def _as_text(value: LeverValue | int) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def lever_values(
     scenario: Scenario,
     overrides: Mapping[str, LeverValue | int] | None,
@@ -85,14 +78,9 @@ def lever_values(
     ScenarioError
         Listing every unknown lever and every value outside its lever's domain.
     """
-    assignments = [f"{name}={_as_text(value)}" for name, value in (overrides or {}).items()]
-    try:
-        parsed = parse_assignments(scenario, assignments, option=option)
-        return resolve_levers(scenario, parsed, variant)
-    except ScenarioError as error:
-        raise ScenarioError(
-            [Problem(REQUEST, p.line, p.column, p.path, p.message) for p in error.problems]
-        ) from None
+    from posturelab.api.inputs import lever_settings
+
+    return lever_settings(scenario, overrides, variant, option=option, file=REQUEST)
 
 
 def lever_controls(scenario: Scenario) -> list[dict[str, Any]]:
@@ -185,60 +173,37 @@ def series_quantiles(dataset: xr.Dataset, units: Mapping[str, str]) -> dict[str,
     return {"months": months, "members": int(dataset.sizes["member"]), "series": out}
 
 
-def _one_member(params: Any) -> Any:
-    from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
-
-    values: dict[str, Any] = {
-        name: float(np.asarray(getattr(params, name)).reshape(-1)[0]) for name in SCALAR_FIELDS
-    }
-    for name in ("reinforcement_A", "reinforcement_D"):
-        schedule = getattr(params, name)
-        values[name] = None if schedule is None else np.asarray(schedule).reshape(-1)
-    return ADMParams(**values)
-
-
 def campaign_trace(loaded: LoadedScenario, levers: Mapping[str, LeverValue]) -> dict[str, Any]:
     """One campaign of the scenario's ADM contest, every uncertain number at its median.
 
-    The theatre is taken at the period's last month with the given levers (as ``posturelab
-    campaign --scenario`` does). Returns the day-by-day trace (``day``, ``A``, ``D``, ``X``,
-    ``Acas``, ``Dcas``), the contest, the month, the scored forces and a short summary.
+    The theatre is taken at the period's last month with the given levers, by
+    :func:`posturelab.api.campaign` (as ``posturelab campaign --scenario`` does). Returns the
+    day-by-day trace (``day``, ``A``, ``D``, ``X``, ``Acas``, ``Dcas``), the contest, the month,
+    the scored forces and a short summary.
 
     Raises
     ------
     ScenarioError
         When the scenario has no contest with an ``adm`` campaign.
     """
-    from posturelab.engine.campaigns import scenario_campaign
-    from posturelab.engine.compiled import compile_scenario
-    from posturelab.engine.simulate import sample_parameters
-    from posturelab.models.campaign import STOP_REASONS, simulate_adm
+    from posturelab.api import campaign
+    from posturelab.errors import InputError
 
-    model = compile_scenario(loaded.scenario, dict(levers))
-    design = np.full((1, len(model.uncertain)), 0.5)
-    values = sample_parameters(model, 0, np.array([0], dtype=np.int64), 1, "mc", design)
     try:
-        built = scenario_campaign(model, values)
-    except ValueError as exc:
-        raise ScenarioError([Problem(loaded.origin, None, None, "contests", str(exc))]) from None
-    params = _one_member(built.params)
-    result = simulate_adm(params, built.days, members=1)
-    objective_day = int(result.objective_day[0])
+        trace = campaign(scenario=loaded, levers=levers)
+    except InputError as error:
+        raise ScenarioError(error.problems) from None
     return {
-        "contest": built.contest,
-        "month": built.month,
-        "forces": built.forces,
-        "day": list(range(built.days + 1)),
-        "A": _clean(result.A[0]),
-        "D": _clean(result.D[0]),
-        "X": _clean(result.X[0]),
-        "Acas": _clean(result.Acas[0]),
-        "Dcas": _clean(result.Dcas[0]),
+        "contest": trace.contest,
+        "month": trace.month,
+        "forces": [dict(f.__dict__) for f in trace.forces],
+        "day": list(range(trace.days + 1)),
+        **{name: _clean(trace.trace[name]) for name in ("A", "D", "X", "Acas", "Dcas")},
         "summary": {
-            "days_run": int(result.days_run[0]),
-            "final_X_km": float(result.X[0, -1]),
-            "objective_day": None if objective_day < 0 else objective_day,
-            "stop_reason": STOP_REASONS[int(result.stop_code[0])],
+            "days_run": trace.days_run,
+            "final_X_km": float(trace.trace["X"][-1]),
+            "objective_day": trace.objective_day,
+            "stop_reason": trace.stop_reason,
         },
     }
 
