@@ -396,9 +396,10 @@ def fit_richardson(budgets: str | Path | BlocBudgets) -> RichardsonResult:
     Examples
     --------
     >>> from posturelab.data.budgets_csv import BlocBudgets
-    >>> data = BlocBudgets((2000, 2001, 2002), ("U", "V"), ((10.0, 12.0, 14.4), (0.0, 0.0, 0.0)))
-    >>> round(fit_richardson(data).slope, 3)
-    0.2
+    >>> totals = ((10.0, 12.0, 14.4), (0.0, 0.0, 0.0))  # 20% growth a year, no grievance
+    >>> fit = fit_richardson(BlocBudgets((2000, 2001, 2002), ("U", "V"), totals))
+    >>> round(fit.continuous_rate, 4), round(fit.zero_point, 9)  # ln 1.2 = 0.1823
+    (0.1823, 0.0)
     """
     from posturelab.data.budgets_csv import BlocBudgets, read_budgets_file
     from posturelab.models.arms import fit_two_bloc

@@ -317,8 +317,8 @@ def run(
     (20, 'baseline')
     >>> ens.series["us_troops_korea"].shape
     (20, 67)
-    >>> float(ens.summary.loc["us_troops_korea", "p50"])
-    28500.0
+    >>> ens.summary.loc["p_dprk_attack", ["kind", "unit"]].tolist()
+    ['probability', 'probability']
     >>> run("korea-2025", members=20, levers={"no_such_lever": 1}, out=tmp / "x")
     Traceback (most recent call last):
     ...
