@@ -68,7 +68,9 @@ def test_api_and_command_line_comparisons_give_identical_effects(run_cli, tmp_pa
 
 
 def test_api_and_command_line_campaigns_are_the_same(run_cli) -> None:
-    cli = run_cli("campaign", "--scenario", "korea-2025", "--set", "relocation_troops=4500", "--json")
+    cli = run_cli(
+        "campaign", "--scenario", "korea-2025", "--set", "relocation_troops=4500", "--json"
+    )
     assert cli.code == 0, cli.err
     result = api.campaign(scenario="korea-2025", levers={"relocation_troops": 4500})
     assert result.to_json() == json.loads(cli.out)
