@@ -411,7 +411,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         result = _finished(_job_or_404(registry, job_id))
         if result.series is None:
             raise HTTPException(404, f"a {_job_or_404(registry, job_id).kind} job has no series")
-        return {"settings": dict(result.series)}
+        return {"settings": {name: q.to_json() for name, q in result.series.items()}}
 
     @app.get("/api/jobs/{job_id}/figures")
     def job_figures(job_id: str) -> list[str]:
@@ -456,7 +456,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             dataset = opened.load()
         loaded = find_scenario(row.get("manifest") or {}, cfg.runs_dir)
         units = {} if loaded is None else indicator_units(loaded.scenario, dataset)
-        return {"settings": {"run": service.series_quantiles(dataset, units)}}
+        return {"settings": {"run": service.series_quantiles(dataset, units).to_json()}}
 
     @app.get("/api/runs/{run_id}/figures/{name}", response_class=Response)
     def run_figure(run_id: str, name: str) -> Response:

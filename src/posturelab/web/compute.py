@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from posturelab.api import ClaimsResult, Comparison, Ensemble
+    from posturelab.web.service import SeriesQuantiles
 
 SCENARIO_COPIES = "scenarios"
 RUNNER = "sequential"
@@ -64,7 +65,7 @@ class JobResult:
 
     run_id: str | None
     analysis: Ensemble | Comparison | ClaimsResult | None
-    series: Mapping[str, Mapping[str, Any]] | None = None
+    series: Mapping[str, SeriesQuantiles] | None = None
     svgs: Mapping[str, str] = field(default_factory=dict)
 
     @property

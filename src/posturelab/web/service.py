@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -146,16 +147,43 @@ def _clean(values: np.ndarray) -> list[float | None]:
     return [float(v) if math.isfinite(float(v)) else None for v in values]
 
 
-def series_quantiles(dataset: xr.Dataset, units: Mapping[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Quantiles:
+    """One series' 5%, 50% and 95% quantiles over members, month by month (``None``: no value)."""
+
+    unit: str
+    p05: tuple[float | None, ...]
+    p50: tuple[float | None, ...]
+    p95: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class SeriesQuantiles:
+    """Quantiles over members per month of every member x month series of an ensemble."""
+
+    months: tuple[str, ...]
+    members: int
+    series: Mapping[str, Quantiles]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"months": [...], "members": N, "series": {name: {"unit", "p05", "p50", "p95"}}}``."""
+        return {
+            "months": list(self.months),
+            "members": self.members,
+            "series": {
+                name: {"unit": q.unit, "p05": list(q.p05), "p50": list(q.p50), "p95": list(q.p95)}
+                for name, q in self.series.items()
+            },
+        }
+
+
+def series_quantiles(dataset: xr.Dataset, units: Mapping[str, str]) -> SeriesQuantiles:
     """Quantiles over members per month of every member x month series, for fan charts.
 
-    Returns ``{"months": [...], "series": {name: {"unit", "p05", "p50", "p95"}}}``; a month
-    where no member has a value gives ``null``. Probability indicators that are one number per
-    member (``p_*``) also get their share of members by month when the dataset has the matching
-    ``attack_month_*`` (the cumulative probability of the event by each month).
+    A month where no member has a value gives ``None``.
     """
-    months = [str(m) for m in dataset["month"].values]
-    out: dict[str, Any] = {}
+    months = tuple(str(m) for m in dataset["month"].values)
+    found: dict[str, Quantiles] = {}
     for name in dataset.data_vars:
         key = str(name)
         if key.startswith("param:") or dataset[name].dims != ("member", "month"):
@@ -164,13 +192,10 @@ def series_quantiles(dataset: xr.Dataset, units: Mapping[str, str]) -> dict[str,
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
             q = np.nanquantile(values, QUANTILES, axis=0)
-        out[key] = {
-            "unit": units.get(key, ""),
-            "p05": _clean(q[0]),
-            "p50": _clean(q[1]),
-            "p95": _clean(q[2]),
-        }
-    return {"months": months, "members": int(dataset.sizes["member"]), "series": out}
+        found[key] = Quantiles(
+            units.get(key, ""), tuple(_clean(q[0])), tuple(_clean(q[1])), tuple(_clean(q[2]))
+        )
+    return SeriesQuantiles(months, int(dataset.sizes["member"]), found)
 
 
 def campaign_trace(loaded: LoadedScenario, levers: Mapping[str, LeverValue]) -> dict[str, Any]:
