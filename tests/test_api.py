@@ -161,3 +161,19 @@ def test_web_compute_does_not_import_the_job_queue_and_api_no_face() -> None:
             if n.startswith(("posturelab.cli", "posturelab.web"))
         }
         assert not faces, (module.name, faces)
+
+
+def test_the_server_names_request_fields_even_when_started_from_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uvicorn
+
+    from posturelab.cli import main
+    from posturelab.errors import option_name
+
+    seen: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(option_name("levers")))
+    with pytest.raises(SystemExit) as done:
+        main(["serve", "--runs-dir", str(tmp_path)])
+    assert done.value.code in (0, None)
+    assert seen == ["levers"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
 from typing import Annotated
 
@@ -45,7 +46,9 @@ def serve_command(
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
         out.print(f"warning: listening on {host}: the API has no authentication", markup=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # The server answers HTTP clients, not the command line: its problems name request fields
+    # (``levers``), so it runs outside the command line's naming context.
+    contextvars.Context().run(uvicorn.run, app, host=host, port=port, log_level="warning")
 
 
 def report_command(
