@@ -18,8 +18,10 @@ from posturelab.errors import InputError
 API_MODULES = [
     "posturelab.api.inputs",
     "posturelab.api.ensemble",
-    "posturelab.api.analyses",
-    "posturelab.api.combat",
+    "posturelab.api.comparison",
+    "posturelab.api.exploration",
+    "posturelab.api.adm",
+    "posturelab.api.lanchester",
     "posturelab.api.alignment",
     "posturelab.api._display",
     "posturelab.errors",

@@ -8,20 +8,13 @@ Jupyter. Bad input raises one exception type, :class:`~posturelab.errors.InputEr
 ``problems`` list every located problem found (file, line, column, field, message).
 """
 
+from posturelab.api.adm import Campaign, campaign
 from posturelab.api.alignment import Alignment, RichardsonResult, align, fit_richardson
-from posturelab.api.analyses import (
-    ClaimsResult,
-    Comparison,
-    Discovery,
-    Sensitivity,
-    claims,
-    compare,
-    discover,
-    sensitivity,
-)
-from posturelab.api.combat import Campaign, LanchesterResult, campaign, fit_lanchester
+from posturelab.api.comparison import ClaimsResult, Comparison, claims, compare
 from posturelab.api.ensemble import Ensemble, IndicatorStats, open_run, run
+from posturelab.api.exploration import Discovery, Sensitivity, discover, sensitivity
 from posturelab.api.inputs import lever_settings, load_scenario
+from posturelab.api.lanchester import LanchesterResult, fit_lanchester
 from posturelab.errors import InputError, Problem, ScenarioError
 
 __all__ = [

@@ -20,7 +20,8 @@ from posturelab.defaults import DEFAULT_CAMPAIGN_DAYS as DEFAULT_DAYS
 from posturelab.defaults import DEFAULT_SEED
 
 if TYPE_CHECKING:
-    from posturelab.api.combat import Campaign, LanchesterResult
+    from posturelab.api.adm import Campaign
+    from posturelab.api.lanchester import LanchesterResult
 
 
 class Law(StrEnum):
@@ -90,7 +91,7 @@ def lanchester_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Fit a Lanchester law to a daily combat record (a is y's effectiveness against x)."""
-    from posturelab.api.combat import fit_lanchester
+    from posturelab.api.lanchester import fit_lanchester
 
     fit = fit_lanchester(
         data, law=law.value, method=method.value, p=p, q=q, exclude_days=exclude_day or []
@@ -187,7 +188,7 @@ def campaign_command(
     seed: Annotated[int, typer.Option(min=0, help="Root seed for --member.")] = DEFAULT_SEED,
 ) -> None:
     """Run one campaign of Epstein's Adaptive Dynamic Model."""
-    from posturelab.api.combat import campaign
+    from posturelab.api.adm import campaign
 
     result = campaign(
         params,
