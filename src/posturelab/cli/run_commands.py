@@ -24,11 +24,11 @@ if TYPE_CHECKING:
 # The engine, the store and the runners are imported inside the commands, so that the command
 # line starts quickly.
 
+EXIT_INCOMPLETE = 1
+EXIT_INTERRUPTED = 130
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bar on standard error.")
 ]
-EXIT_INCOMPLETE = 1
-EXIT_INTERRUPTED = 130
 
 
 def _stop(message: str, code: int) -> typer.Exit:
