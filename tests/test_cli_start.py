@@ -109,3 +109,17 @@ def test_start_benchmark_prints_each_command_against_python(capsys) -> None:
     assert figures["posturelab --help"]["median_s"] > figures["python -c pass"]["median_s"] > 0
     printed = capsys.readouterr().out
     assert "above pass s" in printed and "python -X importtime" in printed
+
+
+def test_the_light_defaults_are_the_engine_and_runner_defaults() -> None:
+    from posturelab import defaults
+    from posturelab.engine import run
+    from posturelab.runners import executors
+    from posturelab.scenario import loader
+
+    assert defaults.DEFAULT_RUNNER == executors.DEFAULT_RUNNER
+    assert (run.DEFAULT_MEMBERS, run.DEFAULT_SEED) == (
+        defaults.DEFAULT_MEMBERS,
+        defaults.DEFAULT_SEED,
+    )
+    assert loader.DEFAULT_SCENARIO == defaults.DEFAULT_SCENARIO

@@ -38,7 +38,7 @@ from posturelab.api.rows import (
     claim_row,
     effect_row,
 )
-from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_SCENARIO, DEFAULT_SEED
+from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
 from posturelab.engine.run import RunOptions
 from posturelab.errors import InputError
 
@@ -138,7 +138,7 @@ def compare(
     seed: int = DEFAULT_SEED,
     month: str | None = None,
     figures: bool = True,
-    runner: str = "local",
+    runner: str = DEFAULT_RUNNER,
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
@@ -299,7 +299,7 @@ def claims(
     members: int = DEFAULT_MEMBERS,
     seed: int = DEFAULT_SEED,
     figures: bool = True,
-    runner: str = "local",
+    runner: str = DEFAULT_RUNNER,
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from posturelab.api._display import html_table, number
 from posturelab.api.inputs import LeverSettings, ScenarioRef, bad_option, lever_settings
 from posturelab.api.inputs import load_scenario as _load
-from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_SCENARIO, DEFAULT_SEED
+from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
 from posturelab.engine.run import DEFAULT_CHUNK, RunOptions
 from posturelab.errors import InputError
 from posturelab.scenario.schema import LeverValue
@@ -259,7 +259,7 @@ def run(
     variant: str | None = None,
     sampler: str = "mc",
     chunk_size: int | None = None,
-    runner: str | RunnerSpec = "local",
+    runner: str | RunnerSpec = DEFAULT_RUNNER,
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,

@@ -34,7 +34,7 @@ from posturelab.api.rows import (
     scores_of,
     sensitivity_row,
 )
-from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_SCENARIO, DEFAULT_SEED
+from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
 from posturelab.engine.run import RunOptions
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def sensitivity(
     variant: str | None = None,
     month: str | None = None,
     figures: bool = True,
-    runner: str = "local",
+    runner: str = DEFAULT_RUNNER,
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
@@ -316,7 +316,7 @@ def discover(
     mass_min: float = 0.05,
     min_coverage: float = 0.5,
     figures: bool = True,
-    runner: str = "local",
+    runner: str = DEFAULT_RUNNER,
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
