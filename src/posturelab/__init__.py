@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         lever_settings,
         load_scenario,
         open_run,
+        resume,
         run,
         sensitivity,
     )
@@ -67,6 +68,7 @@ __all__ = [
     "lever_settings",
     "load_scenario",
     "open_run",
+    "resume",
     "run",
     "sensitivity",
 ]

@@ -11,7 +11,7 @@ Jupyter. Bad input raises one exception type, :class:`~posturelab.errors.InputEr
 from posturelab.api.adm import Campaign, campaign
 from posturelab.api.alignment import Alignment, RichardsonResult, align, fit_richardson
 from posturelab.api.comparison import ClaimsResult, Comparison, claims, compare
-from posturelab.api.ensemble import Ensemble, IndicatorStats, open_run, run
+from posturelab.api.ensemble import Ensemble, IndicatorStats, open_run, resume, run
 from posturelab.api.exploration import Discovery, Sensitivity, discover, sensitivity
 from posturelab.api.inputs import lever_settings, load_scenario
 from posturelab.api.lanchester import LanchesterResult, fit_lanchester
@@ -41,6 +41,7 @@ __all__ = [
     "lever_settings",
     "load_scenario",
     "open_run",
+    "resume",
     "run",
     "sensitivity",
 ]

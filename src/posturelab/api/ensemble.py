@@ -9,6 +9,7 @@ an :class:`Ensemble`, a frozen view of that directory with the numbers in memory
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable, Mapping, Sequence
@@ -374,6 +375,65 @@ def run(
         outcome.computed,
         outcome.reused,
     )
+
+
+def resume(
+    run_id_or_path: str | Path,
+    *,
+    runs_dir: str | Path = "runs",
+    runner: str | RunnerSpec = DEFAULT_RUNNER,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> Ensemble:
+    """Finish an interrupted or failed run, computing only its missing chunks.
+
+    The result is bit for bit the one an uninterrupted run gives, on any runner (see
+    ``posturelab resume`` in ``docs/scaling.md``).
+
+    Parameters
+    ----------
+    run_id_or_path
+        A run directory, or a run id inside ``runs_dir``.
+    runner, workers, scheduler
+        Where the missing chunks run (not necessarily where the run started).
+    progress
+        Called with the members of the chunks already saved, then with each finished chunk's.
+
+    Raises
+    ------
+    InputError
+        When there is no such run, it is complete, or a live process is computing it.
+    posturelab.runners.durable.RunIncompleteError
+        When chunks still fail after every attempt.
+
+    Examples
+    --------
+    >>> def interrupt(members):
+    ...     raise KeyboardInterrupt
+    >>> try:
+    ...     run("korea-2025", members=30, chunk_size=10, runner="sequential",
+    ...         out=tmp / "cut", progress=interrupt)
+    ... except KeyboardInterrupt:
+    ...     pass
+    >>> finished = resume(tmp / "cut", runner="sequential")
+    >>> finished.computed, finished.reused
+    (2, 1)
+    >>> whole = run("korea-2025", members=30, chunk_size=10, out=tmp / "whole")
+    >>> finished.summary.equals(whole.summary)
+    True
+    """
+    from posturelab.runners import RunnerSpec, open_runner
+    from posturelab.runners.durable import find_run, resume_run
+    from posturelab.store import catalogue
+
+    spec = runner if isinstance(runner, RunnerSpec) else RunnerSpec(runner, workers, scheduler)
+    run_dir = find_run(str(run_id_or_path), Path(runs_dir))
+    with open_runner(spec) as opened:
+        outcome = resume_run(run_dir, opened, progress=progress)
+    catalogue.register(run_dir)
+    reopened = open_run(run_dir)
+    return dataclasses.replace(reopened, computed=outcome.computed, reused=outcome.reused)
 
 
 def open_run(run_id_or_path: str | Path, *, runs_dir: str | Path = "runs") -> Ensemble:
