@@ -268,7 +268,7 @@ def campaign(
     ...
     posturelab.errors.InputError: <arguments>: rho: must be > 0, got -1
     """
-    from posturelab.data.adm_params import campaign_params_from_mapping, read_campaign_params
+    from posturelab.data.campaign_params import campaign_params_from_mapping, read_campaign_params
     from posturelab.models.campaign import STOP_REASONS, simulate_adm
 
     built = None

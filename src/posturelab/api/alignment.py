@@ -240,9 +240,9 @@ def align(
     if isinstance(problem, AlignmentParams):
         params = problem
     else:
-        from posturelab.data.alignment_file import read_alignment
+        from posturelab.data.alignment_file import read_alignment_file
 
-        params = read_alignment(str(problem))
+        params = read_alignment_file(str(problem))
     names = params.names or tuple(f"actor {k}" for k in range(params.n_actors))
     members = None if bloc is None else _bloc_indices(bloc, names)
     n = params.n_actors

@@ -1,6 +1,6 @@
 """Alignment problems read from YAML or JSON: actors with sizes, propensities or pairs.
 
-:func:`read_alignment` reads a file into :class:`~posturelab.models.alignment.AlignmentParams`;
+:func:`read_alignment_file` reads a file into :class:`~posturelab.models.alignment.AlignmentParams`;
 every problem is reported with its file, line, column and field path. :func:`parse_bloc` reads a
 comma-separated list of actor names.
 """
@@ -347,7 +347,7 @@ def _parse_pairs(
         p[i, j] = p[j, i] = value
 
 
-def read_alignment(path: str) -> AlignmentParams:
+def read_alignment_file(path: str) -> AlignmentParams:
     """Read and check an alignment problem from a YAML or JSON file.
 
     Raises
