@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from posturelab.scenario.loader import load_scenario
 from posturelab.web import compute
 from posturelab.web.app import WebSettings, create_app
+from posturelab.web.compute import JobResult
 
 MEMBERS = 30
 
@@ -149,9 +150,9 @@ def test_queue_limit_is_429_and_unfinished_jobs_are_409(
 ) -> None:
     release = threading.Event()
 
-    def blocked(*args: Any) -> dict[str, Any]:
+    def blocked(*args: Any) -> JobResult:
         release.wait(10)
-        return {"run_id": None, "summary": {"figures": []}, "series": None, "svgs": {}}
+        return JobResult(None, None)
 
     monkeypatch.setattr(compute, "run_job", blocked)
     app = create_app(WebSettings(runs_dir=tmp_path, max_workers=1, max_queue=1))
@@ -171,7 +172,7 @@ def test_queue_limit_is_429_and_unfinished_jobs_are_409(
 def test_failed_jobs_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from posturelab.errors import InputError
 
-    def broken(request: Any, *args: Any) -> dict[str, Any]:
+    def broken(request: Any, *args: Any) -> JobResult:
         if request.options.members == 10:
             raise InputError.single("<upload>", "something is off", path="x", line=3)
         raise RuntimeError("the disk is full")

@@ -1,10 +1,107 @@
-"""posturelab: an open scenario laboratory for force posture and deterrence."""
+"""posturelab: an open scenario laboratory for force posture and deterrence.
 
-from importlib.metadata import PackageNotFoundError, version
+The public Python API (:mod:`posturelab.api`) is available from the top level, imported on first
+use so that ``import posturelab`` and the command line start quickly::
 
-try:
-    __version__ = version("posturelab")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+    import posturelab as pl
 
-__all__ = ["__version__"]
+    ensemble = pl.run("korea-2025", members=500, levers={"relocation_troops": 4500})
+    ensemble.summary
+
+Every function raises :class:`InputError` (with every located problem) on bad input.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from posturelab.api import (
+        Alignment,
+        Campaign,
+        ClaimsResult,
+        Comparison,
+        Discovery,
+        Ensemble,
+        IndicatorStats,
+        LanchesterResult,
+        RichardsonResult,
+        Sensitivity,
+        align,
+        campaign,
+        claims,
+        compare,
+        discover,
+        fit_lanchester,
+        fit_richardson,
+        lever_settings,
+        load_scenario,
+        open_run,
+        resume,
+        run,
+        sensitivity,
+    )
+    from posturelab.errors import InputError, Problem, ScenarioError
+
+__all__ = [
+    "Alignment",
+    "Campaign",
+    "ClaimsResult",
+    "Comparison",
+    "Discovery",
+    "Ensemble",
+    "IndicatorStats",
+    "InputError",
+    "LanchesterResult",
+    "Problem",
+    "RichardsonResult",
+    "ScenarioError",
+    "Sensitivity",
+    "__version__",
+    "align",
+    "campaign",
+    "claims",
+    "compare",
+    "discover",
+    "fit_lanchester",
+    "fit_richardson",
+    "lever_settings",
+    "load_scenario",
+    "open_run",
+    "resume",
+    "run",
+    "sensitivity",
+]
+_ERRORS = frozenset({"InputError", "Problem", "ScenarioError"})
+_API = frozenset(__all__) - _ERRORS - {"__version__"}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("posturelab")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        return "0.0.0"
+
+
+def __getattr__(name: str) -> Any:
+    """Import the public names on first use (PEP 562)."""
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _ERRORS:
+        from posturelab import errors
+
+        value = getattr(errors, name)
+    elif name in _API:
+        from posturelab import api
+
+        value = getattr(api, name)
+    else:
+        raise AttributeError(f"module 'posturelab' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -4,12 +4,18 @@ Every problem with user input (a scenario file, a CSV, a parameter file, a lever
 line) is reported as a :class:`Problem` located by file, line, column and field path, and raised
 together with all other problems found in the same input as one :class:`InputError`. The command
 line prints each problem on its own line as ``FILE:LINE:COL: field.path: message`` and exits with
-status 2.
+status 2; the Python API (:mod:`posturelab.api`) raises the same :class:`InputError`.
+
+Problems with the arguments of a call name them as the caller spelled them: ``month`` and
+``<arguments>`` from Python, ``--month`` and ``<command line>`` inside
+:func:`command_line_names` (which the command line enters).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 
@@ -60,7 +66,11 @@ class PosturelabError(Exception):
 
 
 class InputError(PosturelabError, ValueError):
-    """One or more problems with a user's input, all reported together."""
+    """One or more problems with a user's input, all reported together.
+
+    The one exception type for bad input, from every face. ``problems`` holds each located
+    :class:`Problem`; ``str(error)`` lists them one a line.
+    """
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
@@ -84,3 +94,45 @@ class InputError(PosturelabError, ValueError):
 
 class ScenarioError(InputError):
     """Problems in a scenario file, or in lever and parameter overrides applied to one."""
+
+
+_COMMAND_LINE_STYLE: ContextVar[bool] = ContextVar("posturelab_command_line_style", default=False)
+_FLAGS = {
+    "levers": "--set",
+    "levers_a": "--set",
+    "levers_b": "--vs-set",
+    "variant_a": "--variant",
+    "variant_b": "--vs-variant",
+    "indicators": "--indicator",
+    "ids": "--claim",
+    "params": "--params",
+}
+
+
+@contextmanager
+def command_line_names() -> Iterator[None]:
+    """Within the block, problems name options as the command line spells them (``--month``)."""
+    token = _COMMAND_LINE_STYLE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE_STYLE.reset(token)
+
+
+def option_name(option: str) -> str:
+    """How a problem names an argument: ``month`` from Python, ``--month`` on the command line.
+
+    >>> option_name("mass_min")
+    'mass_min'
+    >>> with command_line_names():
+    ...     option_name("mass_min"), option_name("levers_b")
+    ('--mass-min', '--vs-set')
+    """
+    if not _COMMAND_LINE_STYLE.get():
+        return option
+    return _FLAGS.get(option, "--" + option.replace("_", "-"))
+
+
+def arguments_file() -> str:
+    """The file name problems with arguments carry: ``<arguments>`` or ``<command line>``."""
+    return "<command line>" if _COMMAND_LINE_STYLE.get() else "<arguments>"

@@ -24,7 +24,7 @@ from posturelab.cli import (
     target_commands,
     web_commands,
 )
-from posturelab.errors import InputError
+from posturelab.errors import InputError, command_line_names
 
 app = typer.Typer(
     name="posturelab",
@@ -32,11 +32,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 fit_app = typer.Typer(
     help="Fit sub-models to historical data.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 app.add_typer(fit_app, name="fit")
 
@@ -68,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         Arguments without the program name; ``None`` reads ``sys.argv``.
     """
     try:
-        _command()(args=None if argv is None else list(argv), prog_name="posturelab")
+        with command_line_names():
+            _command()(args=None if argv is None else list(argv), prog_name="posturelab")
     except InputError as error:
         console.print_problems(error)
         raise SystemExit(2) from None

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any
-
-from rich.console import Console
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from posturelab.errors import InputError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
 
 # C0 and C1 control characters except tab and newline, DEL, and the Unicode bidirectional
 # controls that can make text display in another order than it is read.
@@ -35,26 +36,43 @@ def clean(text: str) -> str:
     )
 
 
-class SafeConsole(Console):
+def _safe_console(**options: Any) -> Console:
     """A Rich console that prints strings literally: no markup, no emoji, no control characters."""
+    from rich.console import Console
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+    class SafeConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Text:
+            kwargs["markup"] = False
+            kwargs["emoji"] = False
+            return super().render_str(clean(text), **kwargs)
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:
-        """Render ``text`` literally, its control characters neutralised (markup is ignored)."""
-        kwargs["markup"] = False
-        kwargs["emoji"] = False
-        return super().render_str(clean(text), **kwargs)
+    return SafeConsole(markup=False, emoji=False, highlight=False, **options)
+
+
+class LazyConsole:
+    """A safe console (:func:`_safe_console`) made on first use (rich takes a while to import)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            self._console = _safe_console(**self._options)
+        return getattr(self._console, name)
 
 
 def bold(text: str) -> Text:
     """``text`` in bold, literally (control characters neutralised)."""
+    from rich.text import Text
+
     return Text(clean(text), style="bold")
 
 
 def styled(*parts: str | tuple[str, str]) -> Text:
     """A line of literal parts, each a string or a ``(string, style)`` pair."""
+    from rich.text import Text
+
     line = Text()
     for part in parts:
         if isinstance(part, tuple):
@@ -66,8 +84,8 @@ def styled(*parts: str | tuple[str, str]) -> Text:
 
 # On a terminal rich measures the window; piped output gets a width that keeps tables readable.
 _PIPE_WIDTH = None if sys.stdout.isatty() else 160
-out = SafeConsole(width=_PIPE_WIDTH)
-err = SafeConsole(stderr=True)
+out: Console = LazyConsole(width=_PIPE_WIDTH)  # type: ignore[assignment]
+err: Console = LazyConsole(stderr=True)  # type: ignore[assignment]
 
 
 def print_problems(error: InputError) -> None:
@@ -82,3 +100,4 @@ def print_problems(error: InputError) -> None:
 def print_json(payload: Any) -> None:
     """Print ``payload`` as indented JSON on standard output."""
     sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
+

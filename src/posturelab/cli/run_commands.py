@@ -8,59 +8,35 @@ finished by ``posturelab resume RUN_ID`` (see ``docs/scaling.md``).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from posturelab.cli.console import bold, clean, out, print_json
+from posturelab.cli.progress import progress_bar
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
-from posturelab.cli.target_commands import CalibrationOpt, load_calibration
-from posturelab.engine.run import (
-    DEFAULT_CHUNK,
-    DEFAULT_MEMBERS,
-    DEFAULT_SEED,
-    RunOptions,
-)
-from posturelab.engine.sampling import SAMPLERS
-from posturelab.errors import InputError
-from posturelab.explore.calibration_file import calibration_record
-from posturelab.runners import DEFAULT_RUNNER, RunnerSpec, open_runner
-from posturelab.runners.durable import (
-    RunIncompleteError,
-    find_run,
-    is_complete,
-    resume_command,
-    resume_run,
-    start_run,
-)
-from posturelab.scenario.levers import parse_assignments, resolve_levers
-from posturelab.scenario.loader import DEFAULT_SCENARIO, load_scenario
-from posturelab.store import catalogue, rundir
+from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
+
+if TYPE_CHECKING:
+    from posturelab.api import Ensemble
+
+CalibrationOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--calibration",
+        help="A calibration file (posturelab calibrate): run on its NROY members.",
+    ),
+]
+
+# The engine, the store and the runners are imported inside the commands, so that the command
+# line starts quickly.
 
 EXIT_INCOMPLETE = 1
 EXIT_INTERRUPTED = 130
-
-
-@contextmanager
-def _progress_bar(
-    description: str, total: int, *, enabled: bool, done: int = 0
-) -> Iterator[Callable[[int], None]]:
-    show = enabled and sys.stderr.isatty()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=True,
-        disable=not show,
-    ) as bar:
-        task = bar.add_task(description, total=total, completed=done)
-        yield lambda k: bar.advance(task, k)
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar on standard error.")
+]
 
 
 def _stop(message: str, code: int) -> typer.Exit:
@@ -99,46 +75,43 @@ def run_command(
     scheduler: SchedulerOption = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run directory to create.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: QuietOption = False,
     calibration: CalibrationOpt = None,
 ) -> None:
     """Run a Monte Carlo ensemble of a scenario and write its run directory.
 
     Chunks are saved as they finish; posturelab resume finishes an interrupted run.
     """
-    if sampler not in SAMPLERS:
-        raise InputError.single(
-            "<command line>",
-            f"--sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}",
-            path="--sampler",
-        )
-    spec = RunnerSpec(runner, workers, scheduler)
-    loaded = load_scenario(scenario)
-    s = loaded.scenario
-    levers = resolve_levers(s, parse_assignments(s, set_ or []), variant)
-    design, calibrated = load_calibration(calibration, loaded, members)
-    members = members or (DEFAULT_MEMBERS if design is None else design.shape[0])
-    options = RunOptions(
-        members=members, seed=seed, sampler=sampler, chunk_size=chunk_size or DEFAULT_CHUNK
-    )
-    target = out_dir if out_dir is not None else Path("runs") / rundir.new_run_id(s.meta.id)
-    rundir.check_target(target)
+    from posturelab import api
+    from posturelab.runners.durable import RunIncompleteError, resume_command
+    from posturelab.store import rundir
 
+    loaded = api.load_scenario(scenario)
+    name = loaded.scenario.meta.id
+    target = out_dir if out_dir is not None else Path("runs") / rundir.new_run_id(name)
+    total = members
+    if total is None and calibration is not None:
+        from posturelab.explore.calibration_file import read_calibration
+
+        total = int(read_calibration(calibration, loaded)["design"].shape[0])
     try:
-        with (
-            open_runner(spec) as opened,
-            _progress_bar(f"{s.meta.id}: members", members, enabled=not json_out) as advance,
-        ):
-            outcome = start_run(
-                target,
+        with progress_bar(
+            f"{name}: members", total or DEFAULT_MEMBERS, enabled=not (json_out or quiet)
+        ) as advance:
+            ensemble = api.run(
                 loaded,
-                levers,
-                options,
-                opened,
+                members=members,
+                seed=seed,
+                levers=set_,
                 variant=variant,
-                auto_chunks=chunk_size is None,
+                sampler=sampler,
+                chunk_size=chunk_size,
+                runner=runner,
+                workers=workers,
+                scheduler=scheduler,
+                out=target,
                 progress=advance,
-                design=design,
-                calibration=None if calibrated is None else calibration_record(calibrated, members),
+                calibration=calibration,
             )
     except RunIncompleteError as error:
         raise _stop(str(error), EXIT_INCOMPLETE) from None
@@ -147,15 +120,14 @@ def run_command(
             f"interrupted; the finished chunks are saved. Resume with: {resume_command(target)}",
             EXIT_INTERRUPTED,
         ) from None
-    summary = outcome.summary
-    catalogue.register(target)
-
     if json_out:
-        print_json(summary)
+        print_json(ensemble.to_json())
         return
-    if calibrated is not None:
-        out.print(f"calibrated run: {members:,} members from the NROY set of {calibration}")
-    print_summary(summary)
+    if calibration is not None:
+        out.print(
+            f"calibrated run: {ensemble.n_members:,} members from the NROY set of {calibration}"
+        )
+    print_summary(ensemble)
 
 
 def resume_run_command(
@@ -167,11 +139,22 @@ def resume_run_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Finish an interrupted or failed run, computing only its missing chunks.
 
     Same numbers, bit for bit, as an uninterrupted run, on any runner.
     """
+    from posturelab.runners import RunnerSpec, open_runner
+    from posturelab.runners.durable import (
+        RunIncompleteError,
+        find_run,
+        is_complete,
+        resume_command,
+        resume_run,
+    )
+    from posturelab.store import catalogue, rundir
+
     spec = RunnerSpec(runner, workers, scheduler)
     run_dir = find_run(run_id, runs_dir)
     if is_complete(run_dir):
@@ -184,8 +167,8 @@ def resume_run_command(
         try:
             with (
                 open_runner(spec) as opened,
-                _progress_bar(
-                    f"{manifest['scenario']}: members", members, enabled=not json_out
+                progress_bar(
+                    f"{manifest['scenario']}: members", members, enabled=not (json_out or quiet)
                 ) as advance,
             ):
                 outcome = resume_run(run_dir, opened, progress=advance)
@@ -207,7 +190,9 @@ def resume_run_command(
     if json_out:
         print_json(summary)
         return
-    print_summary(summary)
+    from posturelab.api import open_run
+
+    print_summary(open_run(run_dir))
 
 
 def _fmt(value: float | None, kind: str) -> str:
@@ -218,32 +203,31 @@ def _fmt(value: float | None, kind: str) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.4g}"
 
 
-def print_summary(summary: dict[str, Any]) -> None:
+def print_summary(ensemble: Ensemble) -> None:
     """Print a run's summary table."""
-    changed = ", ".join(f"{k}={v}" for k, v in summary["levers"].items())
+    from rich.table import Table
+
+    changed = ", ".join(f"{k}={v}" for k, v in ensemble.levers.items())
     out.print(
-        bold(summary["scenario"]),
-        f": {summary['members']:,} members, seed {summary['seed']}, "
-        f"{summary['start']} to {summary['end']}",
+        bold(ensemble.scenario),
+        f": {ensemble.n_members:,} members, seed {ensemble.seed}, "
+        f"{ensemble.start} to {ensemble.end}",
         sep="",
     )
     out.print(f"levers: {changed}")
-    table = Table(
-        title=f"Indicators (probabilities by {summary['end']}; series at {summary['end']})"
-    )
+    table = Table(title=f"Indicators (probabilities by {ensemble.end}; series at {ensemble.end})")
     for column in ("indicator", "kind", "median", "5%", "95%"):
         table.add_column(column, justify="right" if column in ("median", "5%", "95%") else "left")
-    for name, stats in summary["indicators"].items():
-        kind = summary["kinds"][name]
+    for i in ensemble.indicators:
         table.add_row(
-            name, kind, _fmt(stats["p50"], kind), _fmt(stats["p05"], kind), _fmt(stats["p95"], kind)
+            i.name, i.kind, _fmt(i.p50, i.kind), _fmt(i.p05, i.kind), _fmt(i.p95, i.kind)
         )
     out.print(table)
     out.print(
         "Probabilities: the estimate with its 90% Wilson interval. Absolute levels rest on each "
         "contest's stated prior; compare variants for effects."
     )
-    out.print(f"run directory: {summary['run_dir']}")
+    out.print(f"run directory: {ensemble.run_dir}")
 
 
 def register(app: typer.Typer, fit_app: typer.Typer) -> None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from posturelab.cli.console import bold, out, print_json, print_problems
-from posturelab.errors import ScenarioError
-from posturelab.scenario.loader import DEFAULT_SCENARIO, builtin_ids, load_scenario
-from posturelab.scenario.numbers import catalogue
-from posturelab.scenario.schema import Scenario
+from posturelab.defaults import DEFAULT_SCENARIO
+
+if TYPE_CHECKING:
+    from posturelab.scenario.schema import Scenario
+
+# The scenario language (pydantic) and the engine are imported inside the commands, so that
+# ``posturelab scenarios`` and ``--help`` start quickly.
 
 ScenarioArg = Annotated[
     str, typer.Argument(help="A built-in scenario id or a scenario file path.", show_default=True)
@@ -22,6 +24,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tab
 
 def provenance_rows(scenario: Scenario) -> list[dict[str, Any]]:
     """Every number of a scenario with its value or distribution and its provenance."""
+    from posturelab.scenario.numbers import catalogue
+
     publishers = {s.id: s.publisher for s in scenario.sources}
     rows = []
     for name, q in catalogue(scenario).items():
@@ -43,36 +47,26 @@ def provenance_rows(scenario: Scenario) -> list[dict[str, Any]]:
 
 def scenarios_command(json_out: JsonOpt = False) -> None:
     """List the built-in scenario library."""
-    entries = []
-    for ident in builtin_ids():
-        s = load_scenario(ident).scenario
-        entries.append(
-            {  # all values are text for the table
-                "id": ident,
-                "title": s.meta.title,
-                "start": s.meta.start,
-                "end": s.meta.end,
-                "actors": len(s.actors),
-                "forces": len(s.forces),
-                "levers": len(s.levers),
-                "claims": len(s.claims),
-            }
-        )
+    from posturelab.scenario.library_index import library
+
+    entries = library()
     if json_out:
-        print_json(entries)
+        print_json([e.__dict__ for e in entries])
         return
+    from rich.table import Table
+
     table = Table(title="Built-in scenarios")
     for column in ("id", "title", "period", "actors", "forces", "levers", "claims"):
         table.add_column(column)
     for e in entries:
         table.add_row(
-            str(e["id"]),
-            str(e["title"]),
-            f"{e['start']} to {e['end']}",
-            str(e["actors"]),
-            str(e["forces"]),
-            str(e["levers"]),
-            str(e["claims"]),
+            e.id,
+            e.title,
+            f"{e.start} to {e.end}",
+            str(e.actors),
+            str(e.forces),
+            str(e.levers),
+            str(e.claims),
         )
     out.print(table)
 
@@ -82,6 +76,9 @@ def validate_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Validate scenario files; report every problem with its location (exit 2 if any)."""
+    from posturelab.errors import ScenarioError
+    from posturelab.scenario.loader import load_scenario
+
     results = []
     failed = False
     for ref in files:
@@ -113,6 +110,10 @@ def sources_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Every number of a scenario with its value or distribution and its source or assumption."""
+    from rich.table import Table
+
+    from posturelab.scenario.loader import load_scenario
+
     loaded = load_scenario(scenario)
     s = loaded.scenario
     rows = provenance_rows(s)
@@ -184,6 +185,10 @@ def sources_command(
 
 def show_command(scenario: ScenarioArg = DEFAULT_SCENARIO, json_out: JsonOpt = False) -> None:
     """Actors, forces by theatre, levers with defaults, events and claims of a scenario."""
+    from rich.table import Table
+
+    from posturelab.scenario.loader import load_scenario
+
     s = load_scenario(scenario).scenario
     if json_out:
         print_json(s.model_dump(mode="json", exclude_none=True))
@@ -254,6 +259,8 @@ def show_command(scenario: ScenarioArg = DEFAULT_SCENARIO, json_out: JsonOpt = F
 
 def schema_command() -> None:
     """Print the JSON Schema of the scenario language."""
+    from posturelab.scenario.schema import Scenario
+
     print_json(Scenario.model_json_schema())
 
 

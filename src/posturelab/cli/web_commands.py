@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
 from typing import Annotated
 
@@ -67,7 +68,10 @@ def serve_command(
     if host not in ("127.0.0.1", "localhost", "::1"):
         out.print(f"warning: listening on {host}: the API has no authentication")
     limits = ServerLimits(request_timeout=request_timeout, max_connections=max_connections)
-    uvicorn.Server(uvicorn_config(app, host, port, limits)).run()
+    # The server answers HTTP clients, not the command line: its problems name request fields
+    # (``levers``), so it runs outside the command line's naming context.
+    server = uvicorn.Server(uvicorn_config(app, host, port, limits))
+    contextvars.Context().run(server.run)
 
 
 def report_command(

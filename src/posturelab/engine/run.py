@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from posturelab.defaults import DEFAULT_MEMBERS as DEFAULT_MEMBERS
+from posturelab.defaults import DEFAULT_SEED as DEFAULT_SEED
 from posturelab.engine.compiled import CompiledScenario, compile_scenario
 from posturelab.engine.sampling import Sampler, check_finite
 from posturelab.engine.simulate import ChunkOutput, simulate_chunk
@@ -34,8 +36,6 @@ from posturelab.scenario.schema import LeverValue, Scenario
 if TYPE_CHECKING:
     import xarray as xr
 
-DEFAULT_MEMBERS = 1000
-DEFAULT_SEED = 20250531
 DEFAULT_CHUNK = 10_000
 DEFAULT_ATTEMPTS = 3
 """How many times a chunk is tried before the run gives up on it (the first try included)."""

@@ -10,12 +10,15 @@
 * :func:`bloc_diagram`: bloc indicators (cohesion over time, shares of members), drawn when the
   dataset has any.
 
-Matplotlib runs on the non-interactive Agg backend; nothing here opens a window.
+Matplotlib runs on the non-interactive Agg backend; nothing here opens a window. Pyplot's state
+is shared by the whole process, so code that draws from several threads (the web app's jobs)
+draws under :data:`DRAW_LOCK`.
 """
 
 from __future__ import annotations
 
 import textwrap
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -31,6 +34,9 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from posturelab.explore.prim import PrimResult
+
+DRAW_LOCK = threading.RLock()
+"""Held while a figure is drawn and saved by a thread that shares the process with others."""
 
 COLOURS = ("#1f5fa8", "#c2482b", "#2e8b57", "#7a4fa0")
 VERDICT_COLOURS = {

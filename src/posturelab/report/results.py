@@ -137,7 +137,7 @@ def write_comparison(
     )
     label_a = "A: " + (", ".join(f"{k}={v['a']}" for k, v in changes.items()) or "same levers")
     label_b = "B: " + (", ".join(f"{k}={v['b']}" for k, v in changes.items()) or "same levers")
-    with rundir.staging(target) as stage:
+    with figures.DRAW_LOCK, rundir.staging(target) as stage:
         columns: dict[str, np.ndarray] = {"member": np.asarray(a.dataset["member"].values)}
         x, names = parameter_matrix(a.dataset)
         for j, name in enumerate(names):
@@ -213,7 +213,7 @@ def write_claims(
         headline,
         _calibrated(calibration),
     )
-    with rundir.staging(target) as stage:
+    with figures.DRAW_LOCK, rundir.staging(target) as stage:
         columns: dict[str, np.ndarray] = {"member": np.arange(options.members)}
         for r in results:
             if r.effects is not None and r.effects.size == options.members:
@@ -286,7 +286,7 @@ def write_sensitivity(
         headline,
         {"method": result.method, "indicator": indicator, "n": n, **_calibrated(calibration)},
     )
-    with rundir.staging(target) as stage:
+    with figures.DRAW_LOCK, rundir.staging(target) as stage:
         title = f"{loaded.scenario.meta.id}: {indicator}, {result.evaluations:,} evaluations"
         summary["figures"] = []
         if draw and result.method == "sobol":
@@ -338,7 +338,7 @@ def write_discovery(
         headline,
         {"where": payload["where"], **_calibrated(calibration)},
     )
-    with rundir.staging(target) as stage:
+    with figures.DRAW_LOCK, rundir.staging(target) as stage:
         columns: dict[str, np.ndarray] = {
             "member": np.arange(discovery.flag.size),
             "case": discovery.flag.astype(np.float64),

@@ -16,15 +16,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from posturelab.defaults import DEFAULT_SCENARIO as DEFAULT_SCENARIO
 from posturelab.engine.indicators import reference_problems
 from posturelab.errors import InputError, Problem, ScenarioError
 from posturelab.scenario.consistency import check_consistency
+from posturelab.scenario.library_index import LIBRARY_PACKAGE as LIBRARY_PACKAGE
+from posturelab.scenario.library_index import builtin_ids as builtin_ids
 from posturelab.scenario.references import check_references
 from posturelab.scenario.schema import Scenario
 from posturelab.scenario.yamlfile import Located, check_encodable, decode, load_yaml
-
-LIBRARY_PACKAGE = "posturelab.scenario.library"
-DEFAULT_SCENARIO = "korea-2025"
 
 
 @dataclass(frozen=True)
@@ -35,15 +35,6 @@ class LoadedScenario:
     origin: str
     sha256: str
     text: str
-
-
-def builtin_ids() -> list[str]:
-    """Return the ids of the scenarios shipped with posturelab, the default first."""
-    folder = resources.files(LIBRARY_PACKAGE)
-    return sorted(
-        (p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")),
-        key=lambda ident: (ident != DEFAULT_SCENARIO, ident),
-    )
 
 
 def read_source(ref: str | Path) -> tuple[bytes, str]:

@@ -124,15 +124,14 @@ def _check_events(text: str, name: str) -> None:
         return  # the composer reports syntax errors with their position
 
 
-def load_yaml(text: str, name: str) -> Located:
-    """Parse one YAML (or JSON) document into plain data with positions.
+def compose(text: str, name: str) -> yaml.Node:
+    """Parse one YAML (or JSON) document into its node tree, under this module's limits.
 
     Raises
     ------
     InputError
         On syntax errors, forbidden tags, too deep nesting, recursive anchors, alias expansion
-        beyond the limit, non-string mapping keys, duplicate keys, lone surrogates or an empty
-        document.
+        beyond the limit, lone surrogates or an empty document.
     """
     check_encodable(text, name)
     _check_events(text, name)
@@ -159,6 +158,20 @@ def load_yaml(text: str, name: str) -> Located:
             1,
             1,
         )
+    return root
+
+
+def load_yaml(text: str, name: str) -> Located:
+    """Parse one YAML (or JSON) document into plain data with positions.
+
+    Raises
+    ------
+    InputError
+        On syntax errors, forbidden tags, too deep nesting, recursive anchors, alias expansion
+        beyond the limit, non-string mapping keys, duplicate keys, lone surrogates or an empty
+        document.
+    """
+    root = compose(text, name)
     located = Located(None)
     budget = [MAX_NODES]
     located.data = _build(root, (), located, name, budget, set())

@@ -2,12 +2,12 @@
 
 A run directory holds ``manifest.json`` (status, version, scenario hash, seed, members, sampler,
 runner, timings, failures), ``series.nc`` (the member x month series, NetCDF-4 through h5netcdf),
-``members.parquet`` (sampled parameters and per-member outcomes) and ``summary.json``. Everything
-is first written into a hidden sibling directory that is renamed into place only when complete, so
-an interrupted run never leaves a half-written directory under its final name. Runs computed chunk
-by chunk (:mod:`posturelab.runners.durable`) live in their directory while they run, with
-``"status": "running"`` in the manifest, and :func:`finish_in_place` writes their outputs one
-atomic file at a time, the manifest last.
+``members.parquet`` (sampled parameters and per-member outcomes) and ``summary.json``. Every run,
+from any face, is computed chunk by chunk (:mod:`posturelab.runners.durable`) and lives in its
+directory while it runs, with ``"status": "running"`` in the manifest; :func:`finish_in_place`
+writes its outputs one atomic file at a time, the manifest last. Analysis results are written
+into a hidden sibling directory (:func:`staging`) that is renamed into place only when complete,
+so an interrupted analysis never leaves a half-written directory under its final name.
 """
 
 from __future__ import annotations
@@ -195,28 +195,6 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def manifest_of(
-    loaded: LoadedScenario,
-    result: EnsembleResult,
-    *,
-    variant: str | None,
-    elapsed_s: float,
-    runner: str,
-    kind: str = "run",
-) -> dict[str, Any]:
-    """The ``manifest.json`` payload of a finished run (see :func:`run_manifest`)."""
-    return run_manifest(
-        loaded,
-        levers=result.levers,
-        options=result.options,
-        uncertain=result.uncertain,
-        variant=variant,
-        runner=runner,
-        elapsed_s=elapsed_s,
-        kind=kind,
-    )
-
-
 def read_manifest(run_dir: Path) -> dict[str, Any]:
     """Read a run directory's manifest."""
     return dict(json.loads((run_dir / MANIFEST).read_text()))
@@ -249,23 +227,3 @@ def _replace_into(path: Path, write: Callable[[Path], None]) -> None:
         temp.unlink(missing_ok=True)
         raise
 
-
-def write_run(
-    target: Path,
-    loaded: LoadedScenario,
-    result: EnsembleResult,
-    *,
-    variant: str | None,
-    elapsed_s: float,
-    runner: str,
-) -> dict[str, Any]:
-    """Write a complete run directory atomically and return its summary."""
-    summary = summary_of(loaded, result, target)
-    manifest = manifest_of(loaded, result, variant=variant, elapsed_s=elapsed_s, runner=runner)
-    attrs = {"scenario": loaded.scenario.meta.id, "seed": str(result.options.seed)}
-    with staging(target) as stage:
-        write_series(stage / SERIES, result.dataset, attrs)
-        write_members(stage / MEMBERS, result.dataset)
-        write_json(stage / SUMMARY, summary)
-        write_json(stage / MANIFEST, manifest)
-    return summary

@@ -47,7 +47,6 @@ from posturelab.errors import InputError, ScenarioError
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario
 from posturelab.store import catalogue
 from posturelab.web import service
-from posturelab.web.compute import JobRequest
 from posturelab.web.guards import (
     REQUEST,
     ApiError,
@@ -57,7 +56,7 @@ from posturelab.web.guards import (
     error_response,
     public_paths,
 )
-from posturelab.web.jobs import Job, JobRegistry, QueueFullError
+from posturelab.web.jobs import Job, JobRegistry, JobRequest, JobResult, QueueFullError
 
 STATIC = Path(__file__).parent / "static"
 
@@ -178,10 +177,10 @@ def _job_or_404(registry: JobRegistry, job_id: str) -> Job:
     return job
 
 
-def _finished(job: Job) -> dict[str, Any]:
+def _finished(job: Job) -> JobResult:
     if job.status == "failed":
         raise HTTPException(409, f"job {job.id} failed: {job.error}")
-    if job.status != "done":
+    if job.status != "done" or job.result is None:
         raise HTTPException(409, f"job {job.id} is {job.status}; poll /api/jobs/{job.id}")
     return job.result
 
@@ -379,31 +378,30 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.get("/api/jobs/{job_id}/summary")
     def job_summary(job_id: str) -> dict[str, Any]:
         """A finished job's summary (as in its result directory's ``summary.json``)."""
-        summary: dict[str, Any] = _finished(_job_or_404(registry, job_id))["summary"]
+        summary = _finished(_job_or_404(registry, job_id)).summary()
         return dict(public_paths(summary, cfg.runs_dir))
 
     @app.get("/api/jobs/{job_id}/series")
     def job_series(job_id: str) -> dict[str, Any]:
         """Quantiles over members per month (5%, 50%, 95%) of every series, per setting."""
         result = _finished(_job_or_404(registry, job_id))
-        if result.get("series") is None:
+        if result.series is None:
             raise HTTPException(404, f"a {_job_or_404(registry, job_id).kind} job has no series")
-        series: dict[str, Any] = result["series"]
-        return series
+        return {"settings": {name: q.to_json() for name, q in result.series.items()}}
 
     @app.get("/api/jobs/{job_id}/figures")
     def job_figures(job_id: str) -> list[str]:
         """Names of a finished job's figures."""
         result = _finished(_job_or_404(registry, job_id))
-        return sorted(set(result["summary"].get("figures", [])) | set(result["svgs"]))
+        return result.figures
 
     @app.get("/api/jobs/{job_id}/figures/{name}", response_class=Response)
     def job_figure(job_id: str, name: str) -> Response:
         """One figure of a finished job (SVG or PNG)."""
         result = _finished(_job_or_404(registry, job_id))
-        if name in result["svgs"]:
-            return Response(result["svgs"][name], media_type="image/svg+xml")
-        return _figure_file(cfg.runs_dir, str(result["run_id"]), name)
+        if name in result.svgs:
+            return Response(result.svgs[name], media_type="image/svg+xml")
+        return _figure_file(cfg.runs_dir, str(result.run_id), name)
 
     # ---- catalogue
     @app.get("/api/runs")
@@ -434,7 +432,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             dataset = opened.load()
         loaded = find_scenario(row.get("manifest") or {}, cfg.runs_dir)
         units = {} if loaded is None else indicator_units(loaded.scenario)
-        return {"settings": {"run": service.series_quantiles(dataset, units)}}
+        return {"settings": {"run": service.series_quantiles(dataset, units).to_json()}}
 
     @app.get("/api/runs/{run_id}/figures/{name}", response_class=Response)
     def run_figure(run_id: str, name: str) -> Response:

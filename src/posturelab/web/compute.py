@@ -1,30 +1,36 @@
-"""The work of one API job: an ensemble, a comparison or a claims evaluation, written to disk.
+"""The work of one API job: a run, a comparison or a claims evaluation, through the service.
 
-Each kind writes the same result directory the command line writes (``run``, ``compare``,
-``claims``) under the server's runs directory and registers it in the catalogue. A scenario sent
-as text is kept as ``scenarios/SHA256.yaml`` in the runs directory, so that a report can show it
-later. Figures drawn for the client are kept as SVG text in the job's result.
+Each kind calls :mod:`posturelab.api` exactly as the command line does (a run through the durable
+runner to its run directory; an analysis to its result directory), under the server's runs
+directory, registered in its catalogue. A scenario sent as text is kept as
+``scenarios/SHA256.yaml`` in the runs directory, so that a report can show it later. Figures
+drawn for the client are kept as SVG text in the job's result.
+
+This module knows nothing of the job queue (:mod:`posturelab.web.jobs` imports it, never the
+other way round).
 """
 
 from __future__ import annotations
 
 import io
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from posturelab.engine.run import RunOptions
 from posturelab.scenario.loader import LoadedScenario
 from posturelab.scenario.schema import LeverValue
-from posturelab.store import catalogue, rundir
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from posturelab.api import ClaimsResult, Comparison, Ensemble
+    from posturelab.web.service import SeriesQuantiles
+
 SCENARIO_COPIES = "scenarios"
+RUNNER = "sequential"
+"""Jobs run in the server's worker threads, each in its own thread (no process pool per job)."""
 
 JobKind = Literal["run", "compare", "claims"]
 
@@ -39,6 +45,40 @@ class JobRequest:
     levers_b: dict[str, LeverValue]
     options: RunOptions
     claims: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a finished job keeps for its client.
+
+    Attributes
+    ----------
+    run_id
+        The run or result directory's id in the catalogue.
+    analysis
+        The service's result (an ensemble, a comparison or a claims evaluation).
+    series
+        Setting -> quantiles over members per month of every series (runs and comparisons).
+    svgs
+        Figures drawn for the client, by file name.
+    """
+
+    run_id: str | None
+    analysis: Ensemble | Comparison | ClaimsResult | None
+    series: Mapping[str, SeriesQuantiles] | None = None
+    svgs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def figures(self) -> list[str]:
+        """Names of every figure: those in the result directory and those drawn for the client."""
+        stored = [] if self.analysis is None else self.analysis.to_json().get("figures", [])
+        return sorted(set(stored) | set(self.svgs))
+
+    def summary(self) -> dict[str, Any]:
+        """The result directory's ``summary.json``, with the names of every figure."""
+        document = {} if self.analysis is None else self.analysis.to_json()
+        document["figures"] = self.figures
+        return document
 
 
 def keep_scenario_text(runs_dir: Path, text: str, sha256: str) -> Path:
@@ -61,115 +101,89 @@ def svg_of(fig: Figure) -> str:
     return buffer.getvalue()
 
 
-def run_job(
-    request: JobRequest, runs_dir: Path, advance: Callable[[int], None], draw_lock: threading.Lock
-) -> dict[str, Any]:
-    """Compute a job and return its result (``summary``, ``series``, ``figures``, ``run_id``)."""
+def run_job(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]) -> JobResult:
+    """Compute a job through the service and return its result."""
     loaded = request.loaded
     if loaded.origin.startswith("<upload"):
         keep_scenario_text(runs_dir, loaded.text, loaded.sha256)
     if request.kind == "run":
-        return _run(request, runs_dir, advance, draw_lock)
+        return _run(request, runs_dir, advance)
     if request.kind == "compare":
-        return _compare(request, runs_dir, advance, draw_lock)
-    return _claims(request, runs_dir, advance, draw_lock)
+        return _compare(request, runs_dir, advance)
+    return _claims(request, runs_dir, advance)
 
 
-def _run(
-    request: JobRequest, runs_dir: Path, advance: Callable[[int], None], draw_lock: threading.Lock
-) -> dict[str, Any]:
+def _run(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]) -> JobResult:
+    from posturelab import api
     from posturelab.engine.blocs import landscape_actors
-    from posturelab.engine.indicators import indicator_units
-    from posturelab.engine.run import run_ensemble
     from posturelab.report import figures
     from posturelab.web.service import series_quantiles
 
-    loaded = request.loaded
-    s = loaded.scenario
-    started = time.perf_counter()
-    result = run_ensemble(s, request.levers, request.options, progress=advance)
-    target = runs_dir / rundir.new_run_id(s.meta.id)
-    summary = rundir.write_run(
-        target,
-        loaded,
-        result,
-        variant=None,
-        elapsed_s=time.perf_counter() - started,
-        runner="web",
+    s = request.loaded.scenario
+    ensemble = api.run(
+        request.loaded,
+        members=request.options.members,
+        seed=request.options.seed,
+        levers=request.levers,
+        runner=RUNNER,
+        runs_dir=runs_dir,
+        progress=advance,
     )
-    run_id = catalogue.register(target, runs_dir)
-    units = indicator_units(s)
     svgs: dict[str, str] = {}
-    with draw_lock:
-        bloc = figures.bloc_diagram(result.dataset, f"{s.meta.id}: alignment", landscape_actors(s))
+    with figures.DRAW_LOCK:
+        bloc = figures.bloc_diagram(
+            ensemble.dataset, f"{s.meta.id}: alignment", landscape_actors(s)
+        )
         if bloc is not None:
             svgs["bloc_diagram.svg"] = svg_of(bloc)
-    summary["figures"] = sorted(svgs)
-    return {
-        "run_id": run_id,
-        "summary": summary,
-        "series": {"settings": {"run": series_quantiles(result.dataset, units)}},
-        "svgs": svgs,
-    }
+    return JobResult(
+        ensemble.run_id,
+        ensemble,
+        {"run": series_quantiles(ensemble.dataset, _units(request, ensemble.dataset))},
+        svgs,
+    )
 
 
-def _compare(
-    request: JobRequest, runs_dir: Path, advance: Callable[[int], None], draw_lock: threading.Lock
-) -> dict[str, Any]:
+def _units(request: JobRequest, dataset: Any) -> dict[str, str]:
     from posturelab.engine.indicators import indicator_units
-    from posturelab.explore.compare import compare
-    from posturelab.report import results
+
+    return indicator_units(request.loaded.scenario)
+
+
+def _compare(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]) -> JobResult:
+    from posturelab import api
     from posturelab.web.service import series_quantiles
 
-    loaded = request.loaded
-    s = loaded.scenario
-    started = time.perf_counter()
-    comparison = compare(s, request.levers, request.levers_b, request.options)
+    comparison = api.compare(
+        request.loaded,
+        request.levers,
+        request.levers_b,
+        members=request.options.members,
+        seed=request.options.seed,
+        runner=RUNNER,
+        runs_dir=runs_dir,
+    )
     advance(2 * request.options.members)
-    target = runs_dir / rundir.new_run_id(f"{s.meta.id}-compare")
-    with draw_lock:
-        summary = results.write_comparison(
-            target,
-            loaded,
-            comparison,
-            elapsed_s=time.perf_counter() - started,
-            runs_dir=runs_dir,
-        )
-    units = indicator_units(s)
-    return {
-        "run_id": target.name,
-        "summary": summary,
-        "series": {
-            "settings": {
-                "A": series_quantiles(comparison.a.dataset, units),
-                "B": series_quantiles(comparison.b.dataset, units),
-            }
+    return JobResult(
+        comparison.run_id,
+        comparison,
+        {
+            "A": series_quantiles(comparison.a, _units(request, comparison.a)),
+            "B": series_quantiles(comparison.b, _units(request, comparison.b)),
         },
-        "svgs": {},
-    }
+    )
 
 
-def _claims(
-    request: JobRequest, runs_dir: Path, advance: Callable[[int], None], draw_lock: threading.Lock
-) -> dict[str, Any]:
-    from posturelab.engine.run import uncertain_names
-    from posturelab.explore.claims import evaluate_claims
-    from posturelab.report import results
+def _claims(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]) -> JobResult:
+    from posturelab import api
 
-    loaded = request.loaded
-    s = loaded.scenario
-    started = time.perf_counter()
-    evaluated = evaluate_claims(s, request.options, request.claims)
-    advance(len(evaluated))
-    target = runs_dir / rundir.new_run_id(f"{s.meta.id}-claims")
-    with draw_lock:
-        summary = results.write_claims(
-            target,
-            loaded,
-            evaluated,
-            request.options,
-            uncertain_names(s),
-            elapsed_s=time.perf_counter() - started,
-            runs_dir=runs_dir,
-        )
-    return {"run_id": target.name, "summary": summary, "series": None, "svgs": {}}
+    result = api.claims(
+        request.loaded,
+        request.claims,
+        members=request.options.members,
+        seed=request.options.seed,
+        runner=RUNNER,
+        runs_dir=runs_dir,
+    )
+    advance(len(result.claims))
+    return JobResult(result.run_id, result)

@@ -8,7 +8,8 @@ the command line does, and registers it in the catalogue; its summary, series qu
 figure names stay in memory for the client to fetch. Finished jobs beyond ``keep`` are forgotten
 oldest first (their result directories stay in the catalogue).
 
-Matplotlib's pyplot state is shared by the whole process, so figures are drawn under one lock.
+The work itself is :func:`posturelab.web.compute.run_job` (the analysis service); this module
+only queues it, counts its progress and keeps its result.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from typing import Any, Literal
 
 from posturelab.errors import InputError
 from posturelab.web import compute
-from posturelab.web.compute import JobKind, JobRequest
+from posturelab.web.compute import JobKind, JobRequest, JobResult
+
+__all__ = ["Job", "JobKind", "JobRegistry", "JobRequest", "JobResult", "QueueFullError"]
 
 JobStatus = Literal["queued", "running", "done", "failed"]
 
@@ -48,7 +51,7 @@ class Job:
     done, total
         Progress in members (a comparison counts both settings; claims count their claims).
     result
-        On success: ``summary``, ``series`` (for runs and comparisons), ``figures`` and ``run_id``.
+        On success: the run or analysis, its series quantiles and figures.
     """
 
     id: str
@@ -63,7 +66,7 @@ class Job:
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
-    result: dict[str, Any] = field(default_factory=dict)
+    result: JobResult | None = None
 
     def status_dict(self) -> dict[str, Any]:
         """The job's state as a JSON-ready mapping (without its result)."""
@@ -80,7 +83,7 @@ class Job:
             "error": self.error,
             "problems": self.problems,
             "elapsed_s": elapsed,
-            "run_id": self.result.get("run_id"),
+            "run_id": None if self.result is None else self.result.run_id,
         }
 
 
@@ -104,7 +107,6 @@ class JobRegistry:
         self.max_workers = max_workers
         self.max_queue = max_queue
         self.keep = keep
-        self.draw_lock = threading.Lock()
         self._lock = threading.Lock()
         self._jobs: dict[str, Job] = {}
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="posturelab")
@@ -176,7 +178,7 @@ class JobRegistry:
         job.status = "running"
         job.started = time.time()
         try:
-            job.result = compute.run_job(request, self.runs_dir, self._advance(job), self.draw_lock)
+            job.result = compute.run_job(request, self.runs_dir, self._advance(job))
             job.done = job.total
             job.status = "done"
         except InputError as error:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from posturelab.errors import Problem, ScenarioError
-from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario, parse_scenario
 from posturelab.scenario.schema import LeverValue, Scenario
 
@@ -66,12 +66,6 @@ def resolve_scenario(scenario_id: str | None, text: str | None) -> LoadedScenari
     return load_scenario(scenario_id)
 
 
-def _as_text(value: LeverValue | int) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def lever_values(
     scenario: Scenario,
     overrides: Mapping[str, LeverValue | int] | None,
@@ -85,14 +79,9 @@ def lever_values(
     ScenarioError
         Listing every unknown lever and every value outside its lever's domain.
     """
-    assignments = [f"{name}={_as_text(value)}" for name, value in (overrides or {}).items()]
-    try:
-        parsed = parse_assignments(scenario, assignments, option=option)
-        return resolve_levers(scenario, parsed, variant)
-    except ScenarioError as error:
-        raise ScenarioError(
-            [Problem(REQUEST, p.line, p.column, p.path, p.message) for p in error.problems]
-        ) from None
+    from posturelab.api.inputs import lever_settings
+
+    return lever_settings(scenario, overrides, variant, option=option, file=REQUEST)
 
 
 def lever_controls(scenario: Scenario) -> list[dict[str, Any]]:
@@ -158,16 +147,43 @@ def _clean(values: np.ndarray) -> list[float | None]:
     return [float(v) if math.isfinite(float(v)) else None for v in values]
 
 
-def series_quantiles(dataset: xr.Dataset, units: Mapping[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Quantiles:
+    """One series' 5%, 50% and 95% quantiles over members, month by month (``None``: no value)."""
+
+    unit: str
+    p05: tuple[float | None, ...]
+    p50: tuple[float | None, ...]
+    p95: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class SeriesQuantiles:
+    """Quantiles over members per month of every member x month series of an ensemble."""
+
+    months: tuple[str, ...]
+    members: int
+    series: Mapping[str, Quantiles]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"months": [...], "members": N, "series": {name: {"unit", "p05", "p50", "p95"}}}``."""
+        return {
+            "months": list(self.months),
+            "members": self.members,
+            "series": {
+                name: {"unit": q.unit, "p05": list(q.p05), "p50": list(q.p50), "p95": list(q.p95)}
+                for name, q in self.series.items()
+            },
+        }
+
+
+def series_quantiles(dataset: xr.Dataset, units: Mapping[str, str]) -> SeriesQuantiles:
     """Quantiles over members per month of every member x month series, for fan charts.
 
-    Returns ``{"months": [...], "series": {name: {"unit", "p05", "p50", "p95"}}}``; a month
-    where no member has a value gives ``null``. Probability indicators that are one number per
-    member (``p_*``) also get their share of members by month when the dataset has the matching
-    ``attack_month_*`` (the cumulative probability of the event by each month).
+    A month where no member has a value gives ``None``.
     """
-    months = [str(m) for m in dataset["month"].values]
-    out: dict[str, Any] = {}
+    months = tuple(str(m) for m in dataset["month"].values)
+    found: dict[str, Quantiles] = {}
     for name in dataset.data_vars:
         key = str(name)
         if key.startswith("param:") or dataset[name].dims != ("member", "month"):
@@ -176,69 +192,43 @@ def series_quantiles(dataset: xr.Dataset, units: Mapping[str, str]) -> dict[str,
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "All-NaN slice", RuntimeWarning)
             q = np.nanquantile(values, QUANTILES, axis=0)
-        out[key] = {
-            "unit": units.get(key, ""),
-            "p05": _clean(q[0]),
-            "p50": _clean(q[1]),
-            "p95": _clean(q[2]),
-        }
-    return {"months": months, "members": int(dataset.sizes["member"]), "series": out}
-
-
-def _one_member(params: Any) -> Any:
-    from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
-
-    values: dict[str, Any] = {
-        name: float(np.asarray(getattr(params, name)).reshape(-1)[0]) for name in SCALAR_FIELDS
-    }
-    for name in ("reinforcement_A", "reinforcement_D"):
-        schedule = getattr(params, name)
-        values[name] = None if schedule is None else np.asarray(schedule).reshape(-1)
-    return ADMParams(**values)
+        found[key] = Quantiles(
+            units.get(key, ""), tuple(_clean(q[0])), tuple(_clean(q[1])), tuple(_clean(q[2]))
+        )
+    return SeriesQuantiles(months, int(dataset.sizes["member"]), found)
 
 
 def campaign_trace(loaded: LoadedScenario, levers: Mapping[str, LeverValue]) -> dict[str, Any]:
     """One campaign of the scenario's ADM contest, every uncertain number at its median.
 
-    The theatre is taken at the period's last month with the given levers (as ``posturelab
-    campaign --scenario`` does). Returns the day-by-day trace (``day``, ``A``, ``D``, ``X``,
-    ``Acas``, ``Dcas``), the contest, the month, the scored forces and a short summary.
+    The theatre is taken at the period's last month with the given levers, by
+    :func:`posturelab.api.campaign` (as ``posturelab campaign --scenario`` does). Returns the
+    day-by-day trace (``day``, ``A``, ``D``, ``X``, ``Acas``, ``Dcas``), the contest, the month,
+    the scored forces and a short summary.
 
     Raises
     ------
     ScenarioError
         When the scenario has no contest with an ``adm`` campaign.
     """
-    from posturelab.engine.compiled import compile_scenario
-    from posturelab.engine.scenario_campaign import scenario_campaign
-    from posturelab.engine.simulate import sample_parameters
-    from posturelab.models.campaign import STOP_REASONS, simulate_adm
+    from posturelab.api import campaign
+    from posturelab.errors import InputError
 
-    model = compile_scenario(loaded.scenario, dict(levers))
-    design = np.full((1, len(model.uncertain)), 0.5)
-    values = sample_parameters(model, 0, np.array([0], dtype=np.int64), 1, "mc", design)
     try:
-        built = scenario_campaign(model, values)
-    except ValueError as exc:
-        raise ScenarioError([Problem(loaded.origin, None, None, "contests", str(exc))]) from None
-    params = _one_member(built.params)
-    result = simulate_adm(params, built.days, members=1)
-    objective_day = int(result.objective_day[0])
+        trace = campaign(scenario=loaded, levers=levers)
+    except InputError as error:
+        raise ScenarioError(error.problems) from None
     return {
-        "contest": built.contest,
-        "month": built.month,
-        "forces": [f.as_dict() for f in built.forces],
-        "day": list(range(built.days + 1)),
-        "A": _clean(result.A[0]),
-        "D": _clean(result.D[0]),
-        "X": _clean(result.X[0]),
-        "Acas": _clean(result.Acas[0]),
-        "Dcas": _clean(result.Dcas[0]),
+        "contest": trace.contest,
+        "month": trace.month,
+        "forces": [dict(f.__dict__) for f in trace.forces],
+        "day": list(range(trace.days + 1)),
+        **{name: _clean(trace.trace[name]) for name in ("A", "D", "X", "Acas", "Dcas")},
         "summary": {
-            "days_run": int(result.days_run[0]),
-            "final_X_km": float(result.X[0, -1]),
-            "objective_day": None if objective_day < 0 else objective_day,
-            "stop_reason": STOP_REASONS[int(result.stop_code[0])],
+            "days_run": trace.days_run,
+            "final_X_km": float(trace.trace["X"][-1]),
+            "objective_day": trace.objective_day,
+            "stop_reason": trace.stop_reason,
         },
     }
 
