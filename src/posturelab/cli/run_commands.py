@@ -3,6 +3,10 @@
 The run directory is created at once; chunks of members are written into it as they finish, on
 the chosen runner (``--runner``, ``--workers``, ``--scheduler``), and an interrupted run is
 finished by ``posturelab resume RUN_ID`` (see ``docs/scaling.md``).
+
+Exit status: 0 done; 1 chunks failed (resumable); 2 bad input; 74 a storage failure (full
+disk, read-only or forbidden location; resumable when the run directory exists); 130 Ctrl-C and
+143 SIGTERM (resumable). ``docs/reliability.md`` lists the promises behind these codes.
 """
 
 from __future__ import annotations
@@ -36,12 +40,19 @@ from posturelab.runners.durable import (
     resume_run,
     start_run,
 )
+from posturelab.runners.executors import TerminatedError, sigterm_interrupts
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import DEFAULT_SCENARIO, load_scenario
 from posturelab.store import catalogue, rundir
+from posturelab.store.diskio import StorageError
 
 EXIT_INCOMPLETE = 1
+EXIT_STORAGE = 74
+"""A file could not be written (``EX_IOERR`` of ``sysexits.h``)."""
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+MAX_MEMBERS = 10_000_000
+"""The largest ensemble ``run`` accepts; memory does not grow with it (outputs are streamed)."""
 
 
 @contextmanager
@@ -66,12 +77,40 @@ def _stop(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def _incomplete(error: RunIncompleteError) -> typer.Exit:
+    return _stop(str(error), EXIT_STORAGE if error.storage is not None else EXIT_INCOMPLETE)
+
+
+def _interrupted(error: KeyboardInterrupt, run_dir: Path) -> typer.Exit:
+    terminated = isinstance(error, TerminatedError)
+    what = "terminated (SIGTERM)" if terminated else "interrupted"
+    return _stop(
+        f"{what}; the finished chunks are saved. Resume with: {resume_command(run_dir)}",
+        EXIT_TERMINATED if terminated else EXIT_INTERRUPTED,
+    )
+
+
+def _catalogue(run_dir: Path) -> None:
+    """Register a complete run; a catalogue that cannot be opened only costs a warning."""
+    try:
+        catalogue.register(run_dir)
+    except StorageError as error:
+        _warn(
+            f"the run is complete in {run_dir} but uncatalogued ({error}); "
+            f"register it later with: posturelab runs --rescan --runs-dir {run_dir.parent}"
+        )
+
+
 def run_command(
     scenario: Annotated[
         str, typer.Argument(help="A built-in scenario id or a scenario file path.")
     ] = DEFAULT_SCENARIO,
     members: Annotated[
-        int, typer.Option(min=1, max=10_000_000, help="Ensemble size.")
+        int, typer.Option(min=1, max=MAX_MEMBERS, help="Ensemble size (at most 10,000,000).")
     ] = DEFAULT_MEMBERS,
     seed: Annotated[
         int, typer.Option(min=0, max=2**63 - 1, help="Root random seed.")
@@ -113,10 +152,14 @@ def run_command(
         members=members, seed=seed, sampler=sampler, chunk_size=chunk_size or DEFAULT_CHUNK
     )
     target = out_dir if out_dir is not None else Path("runs") / rundir.new_run_id(s.meta.id)
-    rundir.check_target(target)
+    try:
+        rundir.check_target(target)
+    except StorageError as error:
+        raise _stop(str(error), EXIT_STORAGE) from None
 
     try:
         with (
+            sigterm_interrupts(),
             open_runner(spec) as opened,
             _progress_bar(f"{s.meta.id}: members", members, enabled=not json_out) as advance,
         ):
@@ -129,16 +172,16 @@ def run_command(
                 variant=variant,
                 auto_chunks=chunk_size is None,
                 progress=advance,
+                notify=_warn,
             )
     except RunIncompleteError as error:
-        raise _stop(str(error), EXIT_INCOMPLETE) from None
-    except KeyboardInterrupt:
-        raise _stop(
-            f"interrupted; the finished chunks are saved. Resume with: {resume_command(target)}",
-            EXIT_INTERRUPTED,
-        ) from None
+        raise _incomplete(error) from None
+    except StorageError as error:
+        raise _stop(str(error), EXIT_STORAGE) from None
+    except KeyboardInterrupt as error:
+        raise _interrupted(error, target) from None
     summary = outcome.summary
-    catalogue.register(target)
+    _catalogue(target)
 
     if json_out:
         print_json(summary)
@@ -168,25 +211,26 @@ def resume_run_command(
         summary = rundir.read_summary(run_dir)
     else:
         manifest = rundir.read_manifest(run_dir)
-        members = int(manifest["members"])
+        members = int(manifest.get("members", 0))
         try:
             with (
+                sigterm_interrupts(),
                 open_runner(spec) as opened,
                 _progress_bar(
-                    f"{manifest['scenario']}: members", members, enabled=not json_out
+                    f"{manifest.get('scenario', run_dir.name)}: members",
+                    members,
+                    enabled=not json_out,
                 ) as advance,
             ):
-                outcome = resume_run(run_dir, opened, progress=advance)
+                outcome = resume_run(run_dir, opened, progress=advance, notify=_warn)
         except RunIncompleteError as error:
-            raise _stop(str(error), EXIT_INCOMPLETE) from None
-        except KeyboardInterrupt:
-            raise _stop(
-                "interrupted; the finished chunks are saved. Resume with: "
-                f"{resume_command(run_dir)}",
-                EXIT_INTERRUPTED,
-            ) from None
+            raise _incomplete(error) from None
+        except StorageError as error:
+            raise _stop(f"{error}; then run: {resume_command(run_dir)}", EXIT_STORAGE) from None
+        except KeyboardInterrupt as error:
+            raise _interrupted(error, run_dir) from None
         summary = outcome.summary
-        catalogue.register(run_dir)
+        _catalogue(run_dir)
         if not json_out:
             out.print(
                 f"resumed {run_dir}: {outcome.reused} chunks were on disk, "

@@ -29,6 +29,14 @@ def serve_command(
     max_members: Annotated[
         int, typer.Option("--max-members", min=2, help="Largest ensemble a job may ask for.")
     ] = 20_000,
+    max_runs_size: Annotated[
+        int | None,
+        typer.Option(
+            "--max-runs-size",
+            min=1,
+            help="MiB the runs directory may hold; jobs that would exceed it fail (no limit).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (/api, /docs) and the browser dashboard (/)."""
     import uvicorn
@@ -41,6 +49,7 @@ def serve_command(
             max_workers=max_workers,
             max_queue=max_queue,
             max_members=max_members,
+            max_runs_bytes=None if max_runs_size is None else max_runs_size << 20,
         )
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -54,14 +63,22 @@ def report_command(
     out_path: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
         "report.html"
     ),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out file if it exists.")
+    ] = False,
 ) -> None:
-    """Write a self-contained HTML report of a run or analysis (figures embedded)."""
-    from posturelab.report.html import build_report
+    """Write a self-contained HTML report of a run or analysis (figures embedded).
+
+    An existing --out file is kept unless --force is given; the file is written whole or not
+    at all.
+    """
+    from posturelab.report.html import build_report, check_report_target, write_report
     from posturelab.store import catalogue
 
+    check_report_target(out_path, force=force)
     row = catalogue.get_run(runs_dir, run_id)
     page = build_report(row, runs_dir)
-    out_path.write_text(page, encoding="utf-8")
+    write_report(out_path, page)
     out.print(f"report: {out_path} ({len(page) // 1024} KiB)", markup=False)
 
 

@@ -20,6 +20,7 @@ from posturelab.errors import InputError, Problem, ScenarioError
 from posturelab.scenario.references import check_references
 from posturelab.scenario.schema import Scenario
 from posturelab.scenario.yamlfile import Located, decode, load_yaml
+from posturelab.textfile import file_kind
 
 LIBRARY_PACKAGE = "posturelab.scenario.library"
 DEFAULT_SCENARIO = "korea-2025"
@@ -58,9 +59,10 @@ def read_source(ref: str | Path) -> tuple[bytes, str]:
                 [Problem(text_ref, None, None, "", f"cannot read: {exc.strerror}")]
             ) from None
     known = ", ".join(builtin_ids())
+    kind = file_kind(path)
     what = (
-        "is a directory, not a scenario file"
-        if path.is_dir()
+        f"is {kind}, not a scenario file"
+        if kind is not None
         else "no such file or built-in scenario"
     )
     raise ScenarioError([Problem(text_ref, None, None, "", f"{what} (built-ins: {known})")])

@@ -40,6 +40,7 @@ from posturelab.engine.run import DEFAULT_SEED, RunOptions
 from posturelab.errors import InputError, ScenarioError
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario
 from posturelab.store import catalogue
+from posturelab.store.diskio import StorageError
 from posturelab.web import service
 from posturelab.web.jobs import Job, JobRegistry, JobRequest, QueueFullError
 
@@ -68,6 +69,8 @@ class WebSettings:
         Largest ensemble a job may ask for.
     max_body_bytes
         Largest request body accepted.
+    max_runs_bytes
+        Bytes the runs directory may hold before jobs are refused (``None``: no limit).
     """
 
     runs_dir: Path = Path("runs")
@@ -75,6 +78,7 @@ class WebSettings:
     max_queue: int = 8
     max_members: int = 20_000
     max_body_bytes: int = 1_000_000
+    max_runs_bytes: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("max_workers", "max_members", "max_body_bytes"):
@@ -234,7 +238,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         Limits and the runs directory; defaults to :class:`WebSettings`.
     """
     cfg = settings or WebSettings()
-    registry = JobRegistry(cfg.runs_dir, cfg.max_workers, cfg.max_queue)
+    registry = JobRegistry(
+        cfg.runs_dir, cfg.max_workers, cfg.max_queue, runs_budget=cfg.max_runs_bytes
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -267,6 +273,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
         return _problems(error)
+
+    @app.exception_handler(StorageError)
+    async def storage_error(request: Request, error: StorageError) -> JSONResponse:
+        # A full disk or a catalogue held by another program: the service is unavailable.
+        return JSONResponse({"detail": str(error), "problems": []}, status_code=503)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

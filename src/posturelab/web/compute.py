@@ -4,6 +4,11 @@ Each kind writes the same result directory the command line writes (``run``, ``c
 ``claims``) under the server's runs directory and registers it in the catalogue. A scenario sent
 as text is kept as ``scenarios/SHA256.yaml`` in the runs directory, so that a report can show it
 later. Figures drawn for the client are kept as SVG text in the job's result.
+
+The runs directory may have a byte budget: a job is refused before it computes when the
+directory is already over it, and a run before it writes when its files would take it over
+(:func:`posturelab.store.diskio.ensure_budget`); a full disk fails the job with a
+:class:`~posturelab.store.diskio.StorageError` and leaves the server running.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from posturelab.store import catalogue, rundir
+from posturelab.store import catalogue, diskio, rundir
+from posturelab.store.outputs import output_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -31,7 +37,8 @@ def keep_scenario_text(runs_dir: Path, text: str, sha256: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{sha256}.yaml"
     if not path.exists():
-        path.write_text(text, encoding="utf-8")
+        with diskio.reported(path):
+            path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -46,21 +53,36 @@ def svg_of(fig: Figure) -> str:
 
 
 def run_job(
-    request: JobRequest, runs_dir: Path, advance: Callable[[int], None], draw_lock: threading.Lock
+    request: JobRequest,
+    runs_dir: Path,
+    advance: Callable[[int], None],
+    draw_lock: threading.Lock,
+    budget: int | None = None,
 ) -> dict[str, Any]:
-    """Compute a job and return its result (``summary``, ``series``, ``figures``, ``run_id``)."""
+    """Compute a job and return its result (``summary``, ``series``, ``figures``, ``run_id``).
+
+    Raises
+    ------
+    StorageError
+        When the runs directory is over ``budget`` bytes or the disk is full.
+    """
+    diskio.ensure_budget(runs_dir, 0, budget)
     loaded = request.loaded
     if loaded.origin.startswith("<upload"):
         keep_scenario_text(runs_dir, loaded.text, loaded.sha256)
     if request.kind == "run":
-        return _run(request, runs_dir, advance, draw_lock)
+        return _run(request, runs_dir, advance, draw_lock, budget)
     if request.kind == "compare":
         return _compare(request, runs_dir, advance, draw_lock)
     return _claims(request, runs_dir, advance, draw_lock)
 
 
 def _run(
-    request: JobRequest, runs_dir: Path, advance: Callable[[int], None], draw_lock: threading.Lock
+    request: JobRequest,
+    runs_dir: Path,
+    advance: Callable[[int], None],
+    draw_lock: threading.Lock,
+    budget: int | None = None,
 ) -> dict[str, Any]:
     from posturelab.engine.blocs import landscape_actors
     from posturelab.engine.run import run_ensemble
@@ -72,6 +94,11 @@ def _run(
     s = loaded.scenario
     started = time.perf_counter()
     result = run_ensemble(s, request.levers, request.options, progress=advance)
+    ds = result.dataset
+    series = sum(1 for v in ds.data_vars.values() if v.dims == ("member", "month"))
+    columns = sum(1 for v in ds.data_vars.values() if v.dims == ("member",))
+    estimate = output_bytes(ds.sizes["member"], ds.sizes["month"], series, columns)
+    diskio.ensure_budget(runs_dir, estimate, budget)
     target = runs_dir / rundir.new_run_id(s.meta.id)
     summary = rundir.write_run(
         target,
