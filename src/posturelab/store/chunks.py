@@ -261,7 +261,7 @@ def _load_arrays(path: Path) -> dict[str, np.ndarray]:
     if size == 0:
         raise ChunkRejectedError(path, "the file is empty")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as data:
             arrays = {key: np.asarray(data[key]) for key in data.files}
     except OSError as error:
         raise ChunkRejectedError(path, f"cannot be read: {error.strerror or error}") from None

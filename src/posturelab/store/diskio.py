@@ -102,7 +102,9 @@ def reported(path: Path | str) -> Iterator[None]:
     except StorageError:
         raise
     except OSError as error:
-        raise storage_error(error, error.filename or path) from None
+        named = error.filename
+        temporary = named is not None and Path(str(named)).name.endswith(".tmp")
+        raise storage_error(error, path if named is None or temporary else named) from None
 
 
 def _size(n: int) -> str:

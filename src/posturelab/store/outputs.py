@@ -36,8 +36,10 @@ from posturelab.store.diskio import (
 )
 
 RawWrite = Callable[[Any, Any], int | None]
-_METADATA_BYTES = 16 << 10
-"""HDF5 object headers and attributes per variable (an upper bound)."""
+_VARIABLE_BYTES = 4 << 10
+"""HDF5 object header, attributes and dimension references of one variable (an upper bound)."""
+_COLUMN_BYTES = 1 << 10
+"""Parquet schema and statistics of one column per row group (an upper bound)."""
 
 
 def output_bytes(total: int, months: int, series: int, per_member: int) -> int:
@@ -46,8 +48,8 @@ def output_bytes(total: int, months: int, series: int, per_member: int) -> int:
     ``series`` variables of ``total x months`` float64 values, ``per_member`` float64 columns and
     the member index; Parquet's compression only makes its file smaller than the raw values.
     """
-    series_nc = 8 * total * (months * series + 1) + _METADATA_BYTES * (series + 2)
-    parquet = 8 * total * (per_member + 1) + _METADATA_BYTES * (per_member + 1)
+    series_nc = 8 * total * (months * series + 1) + _VARIABLE_BYTES * (series + 2)
+    parquet = 8 * total * (per_member + 1) + _COLUMN_BYTES * (per_member + 1)
     return series_nc + parquet
 
 
