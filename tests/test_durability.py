@@ -233,7 +233,7 @@ def test_a_full_disk_while_chunks_are_written_is_reported(tmp_path):
         out = small / "k"
         proc = run_subprocess(*run_args(out))
         assert_failed_cleanly(proc, out)
-        assert f"chunk-00000" in proc.stderr  # the file that could not be written is named
+        assert "chunk-00000" in proc.stderr  # the file that could not be written is named
 
 
 FAIL_AFTER = """
@@ -284,7 +284,7 @@ def test_free_space_is_checked_before_writing(tmp_path, monkeypatch, run_cli):
     assert manifest_of(out)["status"] == "failed"
 
 
-# --- chunks that are damaged or not this run's ------------------------------------------------------
+# --- chunks that are damaged or not this run's ---------------------------------------------------
 
 
 def flip_a_bit(path: Path) -> None:
@@ -545,3 +545,52 @@ def test_devices_and_fifos_are_named_as_such(tmp_path, run_cli, path, kind):
         result = run_cli(*command)
         assert result.code == 2, (command, result.err)
         assert kind in result.err and "no such file" not in result.err
+
+
+def test_summaries_from_the_files_equal_those_in_memory_for_large_ensembles(tmp_path):
+    """Past NumPy's 8,192-element blocks a sum depends on memory layout: the summary must not."""
+    from posturelab.engine.run import EnsembleResult
+    from posturelab.store.outputs import stream_outputs
+
+    loaded = load_scenario("korea-2025")
+    levers = resolve_levers(loaded.scenario, {})
+    small = run_ensemble(loaded.scenario, levers, RunOptions(members=60, seed=SEED)).dataset
+    copies = 170  # 10,200 members, values scaled so that no two copies are equal
+    rng = np.random.default_rng(3)
+    variables = {}
+    for name, var in small.data_vars.items():
+        values = np.concatenate([var.values] * copies)
+        if not str(name).startswith("p_"):
+            values = values * rng.uniform(0.5, 1.5, size=values.shape)
+        variables[name] = (var.dims, values)
+    members = np.arange(60 * copies, dtype=np.int64)
+    big = xr.Dataset(variables, coords={"member": members, "month": small["month"].values})
+    options = RunOptions(members=60 * copies, seed=SEED)
+    uncertain = tuple(
+        str(n).removeprefix("param:") for n in big.data_vars if str(n).startswith("param:")
+    )
+    result = EnsembleResult(big, dict(levers), options, uncertain)
+    whole = rundir.dataset_chunk(big, uncertain)
+    size = 1_500
+
+    def read(index):
+        part = slice(index * size, (index + 1) * size)
+        return engine_run.ChunkOutput(
+            whole.members[part],
+            {k: v[part] for k, v in whole.params.items()},
+            {k: v[part] for k, v in whole.series.items()},
+            {k: v[part] for k, v in whole.scalars.items()},
+        )
+
+    stream_outputs(
+        tmp_path,
+        total=options.members,
+        months=[str(m) for m in big["month"].values],
+        uncertain=uncertain,
+        attrs={},
+        count=-(-options.members // size),
+        read=read,
+    )
+    from_files = rundir.summary_from_files(loaded, options, levers, tmp_path)
+    in_memory = rundir.summary_of(loaded, result, tmp_path)
+    assert from_files == in_memory

@@ -1,4 +1,4 @@
-"""Processes under faults: a killed or terminated parent, a full disk under the server, a busy catalogue.
+"""Processes under faults: a killed or terminated parent, a server on a full disk, a held catalogue.
 
 The processes these tests start (a ``posturelab run`` to kill, a process holding the catalogue)
 run under timeouts and are always stopped in ``finally``.
@@ -180,9 +180,7 @@ def held_catalogue(tmp_path: Path) -> Iterator[Path]:
             holder.stdout.close()
 
 
-def test_a_catalogue_held_elsewhere_fails_fast_and_leaves_the_run_complete(
-    held_catalogue, run_cli
-):
+def test_a_catalogue_held_elsewhere_fails_fast_and_leaves_the_run_complete(held_catalogue, run_cli):
     started = time.monotonic()
     result = run_cli("run", "--members", "8", "--out", str(held_catalogue / "r"), "--json")
     assert result.code == 0, result.err

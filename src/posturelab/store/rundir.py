@@ -189,12 +189,17 @@ def summary_from_files(
 ) -> dict[str, Any]:
     """The ``summary.json`` payload of a run from its ``series.nc`` and ``members.parquet``.
 
-    Each indicator is read and summarised on its own, so memory holds one variable at a time;
-    the numbers are those :func:`summary_of` gives for the same ensemble in memory.
+    Each indicator is read and summarised on its own (a series only at its last month, the one
+    its summary uses), so memory holds one column at a time; the numbers are those
+    :func:`summary_of` gives for the same ensemble in memory, bit for bit.
     """
     import xarray as xr
 
-    with reported(run_dir / SERIES), xr.open_dataset(run_dir / SERIES, engine="h5netcdf") as nc:
+    with (
+        reported(run_dir / SERIES),
+        # cache=False: a variable read is not kept in the dataset, so memory holds one at a time
+        xr.open_dataset(run_dir / SERIES, engine="h5netcdf", cache=False) as nc,
+    ):
         parquet = pq.ParquetFile(run_dir / MEMBERS)
         columns = set(parquet.schema_arrow.names) - {"member"}
         available = set(map(str, nc.data_vars)) | columns
@@ -206,7 +211,10 @@ def summary_from_files(
         indicators: dict[str, dict[str, float | None]] = {}
         for name in names:
             if name in nc.data_vars:
-                one = xr.Dataset({name: nc[name].load()})
+                var = nc[name]
+                if var.ndim == 2 and specs[name].kind != "probability":
+                    var = var[:, -1:]  # a series is summarised at its last month only
+                one = xr.Dataset({name: (var.dims, np.asarray(var.values))})
             else:
                 values = parquet.read(columns=[name]).column(0).to_numpy()
                 one = xr.Dataset({name: (("member",), np.asarray(values, dtype=np.float64))})
