@@ -142,6 +142,36 @@ def test_a_full_disk_fails_the_job_and_the_server_keeps_serving(client, monkeypa
     assert wait_job(client, post_run(client, 30))["status"] == "done"
 
 
+@pytest.fixture
+def small_runs_dir(tmp_path: Path) -> Iterator[Path]:
+    """A runs directory on a 2 MiB tmpfs (skips the test where mounting is not allowed)."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield folder / "runs"
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_server_on_a_small_file_system_survives_a_large_job(small_runs_dir):
+    """The reported crash: a 300-member job on a 2 MiB file system killed the server."""
+    with TestClient(create_app(WebSettings(runs_dir=small_runs_dir, max_members=500))) as c:
+        for _ in range(2):
+            failed = wait_job(c, post_run(c, 300))
+            assert failed["status"] == "failed"
+            assert "no space left on the device" in failed["error"]
+            assert c.get("/api/health").status_code == 200
+        assert wait_job(c, post_run(c, 20))["status"] == "done"  # a small one still fits
+    assert not [p for p in small_runs_dir.rglob("*") if p.name.endswith(".tmp")]
+
+
 def test_jobs_cannot_take_the_runs_directory_over_its_budget(client):
     # 6 MiB: a 300-member run needs about 3.4 MiB of files; the second one is refused.
     first = wait_job(client, post_run(client, 300))

@@ -25,7 +25,7 @@ from posturelab.cli import (
     web_commands,
 )
 from posturelab.errors import InputError
-from posturelab.store.diskio import StorageError
+from posturelab.store.diskio import StorageError, storage_error
 
 app = typer.Typer(
     name="posturelab",
@@ -68,4 +68,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(2) from None
     except StorageError as error:
         sys.stderr.write(f"error: {error}\n")
+        raise SystemExit(run_commands.EXIT_STORAGE) from None
+    except OSError as error:  # the last line of defence: an OS error is a message, not a trace
+        sys.stderr.write(f"error: {storage_error(error, action='use')}\n")
         raise SystemExit(run_commands.EXIT_STORAGE) from None

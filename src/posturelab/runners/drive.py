@@ -25,7 +25,7 @@ import contextlib
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +126,8 @@ class _Run:
     computed: set[int]
     rejected: int = 0
     in_process: bool = False
+    bounds: list[tuple[int, int]] = field(default_factory=list)
+    space_checked: bool = False
 
     @property
     def manifest_path(self) -> Path:
@@ -137,6 +139,8 @@ class _Run:
     def save(self, done: ChunkDone) -> None:
         store.write_chunk(self.run_dir, done, self.identity)
         self.computed.add(done.index)
+        if self.bounds and not self.space_checked:
+            _warn_if_short_of_space(self, store.finished_chunks(self.run_dir))
         timings = self.manifest.setdefault("timings", {})
         timings["compute_s"] = round(timings.get("compute_s", 0.0) + done.compute_s, 3)
         if self.progress is not None:
@@ -228,7 +232,9 @@ def drive(
             _plan_chunks(run)
         plan_spec = manifest["chunk_plan"]
         bounds = chunk_bounds(options.members, int(plan_spec["first"]), int(plan_spec["size"]))
+        run.bounds = bounds
         on_disk = _verified_on_disk(run, bounds)
+        _warn_if_short_of_space(run, on_disk)
         reused = on_disk - run.computed
         if progress is not None and reused:
             progress(sum(hi - lo for i, (lo, hi) in enumerate(bounds) if i in reused))
@@ -332,6 +338,34 @@ def _plan_chunks(run: _Run) -> None:
     manifest["chunk_plan"] = {"first": first, "size": size, "chunks": count}
     run.write_manifest()
     run.options = RunOptions(total, run.options.seed, run.options.sampler, size)
+
+
+def _warn_if_short_of_space(run: _Run, on_disk: set[int]) -> None:
+    """Say at once when the disk cannot hold the rest of the run (its chunks, then its outputs).
+
+    The size per member is measured on a chunk already written; the run is not refused (space
+    may be freed meanwhile): it stops cleanly when the disk is full and can then be resumed.
+    """
+    bounds = run.bounds
+    on_disk = on_disk & set(range(len(bounds)))
+    if run.notify is None or not on_disk or run.space_checked:
+        return
+    run.space_checked = True
+    sample = min(on_disk)
+    lo, hi = bounds[sample]
+    try:
+        per_member = store.chunk_path(run.run_dir, sample).stat().st_size / max(hi - lo, 1)
+    except OSError:
+        return
+    missing = sum(hi - lo for i, (lo, hi) in enumerate(bounds) if i not in on_disk)
+    needed = int(per_member * (missing + run.options.members))  # chunks to come, then outputs
+    free = diskio.free_bytes(run.run_dir)
+    if diskio.needed_with_margin(needed) > free:
+        run.notify(
+            f"this run needs about {needed / (1 << 20):,.0f} MiB more disk (chunks, then "
+            f"outputs) and {free / (1 << 20):,.0f} MiB are free in {run.run_dir.parent}; it "
+            "will stop when the disk is full and can be resumed after making room"
+        )
 
 
 def _expected(run: _Run, bounds: list[tuple[int, int]], index: int) -> store.ChunkIdentity:

@@ -249,7 +249,16 @@ def resume_run(
         if manifest.get("status", "complete") == "complete":
             raise InputError.single(where, "the run is already complete; nothing to resume")
         raise InputError.single(where, "the run has no chunks/ folder; it cannot be resumed")
-    with RunLock(run_dir):
+    lock = RunLock(run_dir)
+    try:
+        lock.acquire()
+    except diskio.StorageError:
+        if not store.chunk_dir(run_dir).is_dir():  # finished meanwhile by another process
+            raise InputError.single(
+                where, "the run was completed by another process; nothing to resume"
+            ) from None
+        raise
+    with lock:
         manifest = rundir.read_manifest(run_dir)
         if manifest.get("status", "complete") == "complete":
             raise InputError.single(where, "the run is already complete; nothing to resume")

@@ -375,7 +375,8 @@ class RunLock:
         self._handle = None
 
     def __enter__(self) -> RunLock:
-        self.acquire()
+        if self._handle is None:
+            self.acquire()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -83,7 +83,9 @@ class StorageError(PosturelabError):
         return self.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
-def storage_error(error: OSError, path: Path | str | None = None) -> StorageError:
+def storage_error(
+    error: OSError, path: Path | str | None = None, *, action: str = "write"
+) -> StorageError:
     """The :class:`StorageError` that describes ``error`` (its file name, or ``path``)."""
     where = path if path is not None else (error.filename or "<unknown file>")
     code = error.errno
@@ -91,7 +93,7 @@ def storage_error(error: OSError, path: Path | str | None = None) -> StorageErro
     if code == errno.ENOSPC:
         free = free_bytes(Path(where).parent)
         reason += f" ({_size(free)} free)"
-    return StorageError(where, reason, code)
+    return StorageError(where, reason, code, action=action)
 
 
 @contextmanager
