@@ -217,13 +217,20 @@ def drive(
     bounds: list[tuple[int, int]] = []
     reused: set[int] = set()
 
+    simulating = True
+
+    def simulated() -> None:
+        nonlocal simulating
+        if simulating:
+            elapsed = time.perf_counter() - started
+            timings["simulate_s"] = round(timings.get("simulate_s", 0.0) + elapsed, 3)
+            simulating = False
+
     def stop(status: str, error: str | None = None) -> None:
         manifest["status"] = status
         if error is not None:
             manifest["error"] = error
-        timings["simulate_s"] = round(
-            timings.get("simulate_s", 0.0) + time.perf_counter() - started, 3
-        )
+        simulated()
         with contextlib.suppress(diskio.StorageError):
             run.write_manifest()
 
@@ -244,16 +251,19 @@ def drive(
             if i not in on_disk
         }
         run.compute(plan, parallel=True)
-        timings["simulate_s"] = round(
-            timings.get("simulate_s", 0.0) + time.perf_counter() - started, 3
-        )
-        started = time.perf_counter()
+        simulated()
         writing = time.perf_counter()
         _stream(run, loaded, bounds)
-        timings["write_s"] = round(time.perf_counter() - writing, 3)
         levers: dict[str, LeverValue] = dict(manifest["levers"])
         summary = rundir.summary_from_files(loaded, options, levers, run_dir)
         store.atomic_write_json(run_dir / rundir.SUMMARY, summary)
+        timings["write_s"] = round(time.perf_counter() - writing, 3)
+        manifest["completed"] = rundir.now_utc()
+        if manifest.get("resumes"):
+            manifest["resumes"][-1]["chunks_computed"] = len(run.computed)
+        manifest["status"] = "complete"
+        manifest.pop("error", None)
+        run.write_manifest()
     except ChunkError as error:
         of = f" of {len(bounds)}" if bounds else ""
         message = (
@@ -281,12 +291,6 @@ def drive(
     except Exception as error:
         stop("failed", f"{type(error).__name__}: {error}")
         raise
-    manifest["completed"] = rundir.now_utc()
-    if manifest.get("resumes"):
-        manifest["resumes"][-1]["chunks_computed"] = len(run.computed)
-    manifest["status"] = "complete"
-    manifest.pop("error", None)
-    run.write_manifest()
     shutil.rmtree(store.chunk_dir(run_dir), ignore_errors=True)
     return RunOutcome(run_dir, summary, manifest, len(run.computed), len(reused), run.rejected)
 
