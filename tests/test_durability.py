@@ -236,6 +236,36 @@ def test_a_full_disk_while_chunks_are_written_is_reported(tmp_path):
         assert "chunk-00000" in proc.stderr  # the file that could not be written is named
 
 
+def test_a_chunk_write_failing_like_a_full_disk_is_reported_and_resumable(
+    tmp_path, run_cli, clean_run, monkeypatch
+):
+    real = chunk_store.atomic_write
+
+    def full_at_chunk_2(path, write):
+        if path.name == "chunk-000002.npz":
+
+            def partial(handle):
+                handle.write(b"PK partial")
+                raise OSError(errno.ENOSPC, "No space left on device")
+
+            return real(path, partial)
+        return real(path, write)
+
+    out = tmp_path / "runs" / "k"
+    with monkeypatch.context() as patch:
+        patch.setattr(chunk_store, "atomic_write", full_at_chunk_2)
+        result = run_cli(*run_args(out))
+    assert result.code == 74, result.err
+    assert f"cannot write {chunk_store.chunk_path(out, 2)}: no space left" in result.err
+    assert f"posturelab resume k --runs-dir {out.parent}" in result.err
+    assert manifest_of(out)["status"] == "failed"
+    assert chunk_store.finished_chunks(out) == {0, 1}
+    assert not [p for p in (out / "chunks").iterdir() if p.name.endswith(".tmp")]
+    resumed = run_cli("resume", "k", "--runs-dir", str(out.parent), "--json")
+    assert resumed.code == 0, resumed.err
+    assert_same_numbers(out, clean_run)
+
+
 FAIL_AFTER = """
 import errno
 import posturelab.store.diskio as diskio
