@@ -565,6 +565,13 @@ def test_runs_dir_that_is_a_file(tmp_path, run_cli):
     assert resumed.code == 2 and "is not a directory" in resumed.err
 
 
+def test_a_damaged_catalogue_is_a_message(tmp_path, run_cli):
+    (tmp_path / "catalogue.duckdb").write_bytes(np.random.default_rng(2).bytes(5000))
+    result = run_cli("runs", "--runs-dir", str(tmp_path))
+    assert result.code == 74 and "not a valid DuckDB database file" in result.err
+    assert "Traceback" not in result.err
+
+
 @pytest.mark.parametrize(
     ("path", "kind"), [("/dev/zero", "a character device"), ("fifo", "a FIFO (named pipe)")]
 )

@@ -96,6 +96,9 @@ def _locked(runs_dir: Path, *, create: bool) -> Iterator[duckdb.DuckDBPyConnecti
             try:
                 connection.execute(_SCHEMA)
                 yield connection
+            except duckdb.Error as error:  # a full disk, a damaged database file
+                text = str(error).splitlines()[0] if str(error) else type(error).__name__
+                raise StorageError(db, text, action="update") from None
             finally:
                 connection.close()
         finally:
