@@ -30,13 +30,13 @@ def serve_command(
         int, typer.Option("--max-members", min=2, help="Largest ensemble a job may ask for.")
     ] = 20_000,
     max_runs_size: Annotated[
-        int | None,
+        int,
         typer.Option(
             "--max-runs-size",
             min=1,
-            help="MiB the runs directory may hold; jobs that would exceed it fail (no limit).",
+            help="MiB the runs directory may hold; a job that would exceed it fails.",
         ),
-    ] = None,
+    ] = 4096,
 ) -> None:
     """Serve the HTTP API (/api, /docs) and the browser dashboard (/)."""
     import uvicorn
@@ -49,7 +49,7 @@ def serve_command(
             max_workers=max_workers,
             max_queue=max_queue,
             max_members=max_members,
-            max_runs_bytes=None if max_runs_size is None else max_runs_size << 20,
+            max_runs_bytes=max_runs_size << 20,
         )
     )
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -10,8 +10,8 @@ The files hold exactly what writing the assembled ensemble with xarray gives
 (``Dataset.to_netcdf(engine="h5netcdf")`` of the member x month variables, and one
 ``pyarrow.parquet.write_table`` of the per-member ones): the same variables in the same order,
 the same dtypes, attributes and fill values, the same numbers bit for bit
-(``tests/test_durability.py`` compares them). Before anything is written the free space is checked against the files'
-size (:func:`output_bytes`), and the HDF5 file is written through a
+(``tests/test_durability.py`` compares them). Before anything is written the free space is
+checked against the files' size (:func:`output_bytes`), and the HDF5 file is written through a
 :class:`~posturelab.store.diskio.GuardedFile`, so a disk that fills up anyway is reported as a
 :class:`~posturelab.store.diskio.StorageError` and never crashes the process.
 """
