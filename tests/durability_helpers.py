@@ -115,3 +115,35 @@ def run_subprocess(*args: str, prelude: str = "") -> subprocess.CompletedProcess
         env=env,
         check=False,
     )
+
+
+def output_digests(run_dir: Path) -> dict[str, Any]:
+    """SHA-256 of every variable of ``series.nc`` and column of ``members.parquet``, in order.
+
+    With the summary's indicators, this is what ``tests/fixtures/run_outputs_before_streaming``
+    records of a run made before assembly was streamed.
+    """
+    import hashlib
+
+    import h5py
+
+    series: list[list[Any]] = []
+    with h5py.File(run_dir / "series.nc") as f:
+        for name in f:
+            data = f[name][()]
+            if data.dtype.kind == "O":  # variable-length strings
+                data = np.asarray([x.decode() if isinstance(x, bytes) else x for x in data])
+            digest = hashlib.sha256(np.ascontiguousarray(data).tobytes()).hexdigest()
+            attrs = {
+                k: np.asarray(v).tolist() if not isinstance(v, bytes | str) else str(v)
+                for k, v in f[name].attrs.items()
+                if k not in ("DIMENSION_LIST", "REFERENCE_LIST")
+            }
+            series.append([name, str(data.dtype), list(data.shape), digest, repr(attrs)])
+    table = pq.read_table(run_dir / "members.parquet")
+    columns = [
+        [name, str(table[name].type), hashlib.sha256(table[name].to_numpy().tobytes()).hexdigest()]
+        for name in table.column_names
+    ]
+    summary = json.loads((run_dir / "summary.json").read_text())["indicators"]
+    return {"series.nc": series, "members.parquet": columns, "summary": summary}

@@ -28,6 +28,7 @@ from durability_helpers import (
     assert_same_numbers,
     make_clean_run,
     manifest_of,
+    output_digests,
     remount,
     run_args,
     run_subprocess,
@@ -40,6 +41,8 @@ from posturelab.scenario.levers import resolve_levers
 from posturelab.scenario.loader import load_scenario
 from posturelab.store import chunks as chunk_store
 from posturelab.store import diskio, rundir
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +88,14 @@ def test_streamed_outputs_are_bit_identical_to_the_assembled_ones(tmp_path, clea
             ), name
     streamed = pq.ParquetFile(clean_run / "members.parquet").metadata.num_row_groups
     assert streamed == MEMBERS // CHUNK  # one row group per chunk: written as they were read
+
+
+def test_a_run_writes_what_it_wrote_before_streaming(clean_run):
+    """The fixture records a run made by the code before streaming (commit 8fd7615) with the
+    same settings (korea-2025, 120 members, seed 7, chunks of 30, sequential): every variable
+    and column, in order, with dtype, shape, attributes and a SHA-256 of its bytes."""
+    recorded = json.loads((FIXTURES / "run_outputs_before_streaming.json").read_text())
+    assert output_digests(clean_run) == recorded
 
 
 def test_assembly_holds_one_chunk_in_memory(tmp_path, monkeypatch):
