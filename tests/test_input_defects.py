@@ -291,7 +291,7 @@ def test_queue_full_is_429_in_the_same_form(
 ) -> None:
     release = threading.Event()
 
-    def blocked(*args: Any) -> dict[str, Any]:
+    def blocked(*args: Any, **kwargs: Any) -> dict[str, Any]:
         release.wait(10)
         return {"run_id": None, "summary": {"figures": []}, "series": None, "svgs": {}}
 

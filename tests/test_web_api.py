@@ -150,7 +150,7 @@ def test_queue_limit_is_429_and_unfinished_jobs_are_409(
 ) -> None:
     release = threading.Event()
 
-    def blocked(*args: Any) -> JobResult:
+    def blocked(*args: Any, **kwargs: Any) -> JobResult:
         release.wait(10)
         return JobResult(None, None)
 
@@ -172,7 +172,7 @@ def test_queue_limit_is_429_and_unfinished_jobs_are_409(
 def test_failed_jobs_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from posturelab.errors import InputError
 
-    def broken(request: Any, *args: Any) -> JobResult:
+    def broken(request: Any, *args: Any, **kwargs: Any) -> JobResult:
         if request.options.members == 10:
             raise InputError.single("<upload>", "something is off", path="x", line=3)
         raise RuntimeError("the disk is full")

@@ -267,6 +267,7 @@ def run(
     runs_dir: str | Path | None = None,
     progress: Progress | None = None,
     calibration: str | Path | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Ensemble:
     """Run a Monte Carlo ensemble of a scenario into a new run directory.
 
@@ -304,6 +305,9 @@ def run(
         A calibration file (``posturelab calibrate``): the members' parameters are its NROY
         members' (taken in turn), and the manifest records the file. A file made for another
         scenario text is refused.
+    notify
+        Called with a line for each notable event (a chunk file refused and recomputed, a
+        catalogue that could not be opened); without it such a catalogue is an error.
 
     Returns
     -------
@@ -331,7 +335,6 @@ def run(
     ...
     posturelab.errors.ScenarioError: <arguments>: levers no_such_lever=1: unknown lever ...
     """
-    from posturelab.engine.indicators import indicator_units
     from posturelab.engine.sampling import SAMPLERS
     from posturelab.explore.calibration_file import (
         calibrated_design,
@@ -340,7 +343,7 @@ def run(
     )
     from posturelab.runners import RunnerSpec, open_runner
     from posturelab.runners.durable import start_run
-    from posturelab.store import catalogue, rundir
+    from posturelab.store import rundir
 
     if sampler not in SAMPLERS:
         raise bad_option(
@@ -380,18 +383,32 @@ def run(
             progress=progress,
             design=design,
             calibration=None if calibrated is None else calibration_record(calibrated, members),
+            notify=notify,
         )
-    catalogue.register(target, None if runs_dir is None else Path(runs_dir))
-    dataset = outcome.result.dataset
-    return _from_directory(
-        target,
-        outcome.summary,
-        outcome.manifest,
-        dataset,
-        indicator_units(loaded.scenario),
-        outcome.computed,
-        outcome.reused,
-    )
+    register_run(target, None if runs_dir is None else Path(runs_dir), notify)
+    # The outputs were streamed to disk chunk by chunk; the ensemble reads them from there,
+    # lazily, so that a large run is never held in memory whole.
+    reopened = open_run(target, lazy=True)
+    return dataclasses.replace(reopened, computed=outcome.computed, reused=outcome.reused)
+
+
+def register_run(
+    run_dir: Path, runs_dir: Path | None, notify: Callable[[str], None] | None
+) -> None:
+    """Catalogue a complete run; a catalogue that cannot be opened only costs a warning."""
+    from posturelab.store import catalogue
+    from posturelab.store.diskio import StorageError
+
+    try:
+        catalogue.register(run_dir, runs_dir)
+    except StorageError as error:
+        if notify is None:
+            raise
+        folder = runs_dir if runs_dir is not None else run_dir.parent
+        notify(
+            f"the run is complete in {run_dir} but uncatalogued ({error}); "
+            f"register it later with: posturelab runs --rescan --runs-dir {folder}"
+        )
 
 
 def resume(
@@ -453,7 +470,9 @@ def resume(
     return dataclasses.replace(reopened, computed=outcome.computed, reused=outcome.reused)
 
 
-def open_run(run_id_or_path: str | Path, *, runs_dir: str | Path = "runs") -> Ensemble:
+def open_run(
+    run_id_or_path: str | Path, *, runs_dir: str | Path = "runs", lazy: bool = False
+) -> Ensemble:
     """Reopen a finished run directory as an :class:`Ensemble`.
 
     Parameters
@@ -462,6 +481,9 @@ def open_run(run_id_or_path: str | Path, *, runs_dir: str | Path = "runs") -> En
         A run directory, or a run id (a directory name) inside ``runs_dir``.
     runs_dir
         Where run ids are looked up.
+    lazy
+        Read the monthly series from ``series.nc`` only when they are used (the file stays open
+        while the ensemble lives) instead of loading them at once.
 
     Raises
     ------
@@ -497,8 +519,11 @@ def open_run(run_id_or_path: str | Path, *, runs_dir: str | Path = "runs") -> En
             str(run_dir), f"this is a {manifest.get('kind')} result, not an ensemble run"
         )
     summary = rundir.read_summary(run_dir)
-    with xr.open_dataset(run_dir / rundir.SERIES, engine="h5netcdf") as opened:
-        series = opened.load()
+    if lazy:
+        series = xr.open_dataset(run_dir / rundir.SERIES, engine="h5netcdf")
+    else:
+        with xr.open_dataset(run_dir / rundir.SERIES, engine="h5netcdf") as opened:
+            series = opened.load()
     series.attrs = {}
     table = pd.read_parquet(run_dir / rundir.MEMBERS).set_index("member")
     per_member = xr.Dataset(

@@ -3,12 +3,15 @@
 Each command family lives in its own module with a ``register(app, fit_app)`` function;
 :data:`COMMAND_MODULES` is the explicit registry the application is assembled from. Input problems
 (:class:`~posturelab.errors.InputError`) raised by any command are printed as located messages on
-standard error with exit status 2, never as a traceback.
+standard error with exit status 2, never as a traceback; a file that cannot be written or a
+catalogue held by another process (:class:`~posturelab.store.diskio.StorageError`) is one line
+on standard error with exit status 74.
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,6 +28,7 @@ from posturelab.cli import (
     web_commands,
 )
 from posturelab.errors import InputError, command_line_names
+from posturelab.store.diskio import StorageError, storage_error
 
 app = typer.Typer(
     name="posturelab",
@@ -75,3 +79,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except InputError as error:
         console.print_problems(error)
         raise SystemExit(2) from None
+    except StorageError as error:
+        sys.stderr.write(f"error: {error}\n")
+        raise SystemExit(run_commands.EXIT_STORAGE) from None
+    except OSError as error:  # the last line of defence: an OS error is a message, not a trace
+        sys.stderr.write(f"error: {storage_error(error, action='use')}\n")
+        raise SystemExit(run_commands.EXIT_STORAGE) from None

@@ -3,6 +3,10 @@
 The run directory is created at once; chunks of members are written into it as they finish, on
 the chosen runner (``--runner``, ``--workers``, ``--scheduler``), and an interrupted run is
 finished by ``posturelab resume RUN_ID`` (see ``docs/scaling.md``).
+
+Exit status: 0 done; 1 chunks failed (resumable); 2 bad input; 74 a storage failure (full
+disk, read-only or forbidden location; resumable when the run directory exists); 130 Ctrl-C and
+143 SIGTERM (resumable). ``docs/reliability.md`` lists the promises behind these codes.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from posturelab.cli.runner_options import RunnerOption, SchedulerOption, Workers
 from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
 
 if TYPE_CHECKING:
+    from pathlib import Path as _Path
+
     from posturelab.api import Ensemble
+    from posturelab.runners.durable import RunIncompleteError
 
 CalibrationOpt = Annotated[
     Path | None,
@@ -33,7 +40,12 @@ CalibrationOpt = Annotated[
 # line starts quickly.
 
 EXIT_INCOMPLETE = 1
+EXIT_STORAGE = 74
+"""A file could not be written (``EX_IOERR`` of ``sysexits.h``)."""
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+MAX_MEMBERS = 10_000_000
+"""The largest ensemble ``run`` accepts; memory does not grow with it (outputs are streamed)."""
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bar on standard error.")
 ]
@@ -44,6 +56,26 @@ def _stop(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _warn(message: str) -> None:
+    sys.stderr.write(f"warning: {clean(message)}\n")
+
+
+def _incomplete(error: RunIncompleteError) -> typer.Exit:
+    return _stop(str(error), EXIT_STORAGE if error.storage is not None else EXIT_INCOMPLETE)
+
+
+def _interrupted(error: KeyboardInterrupt, run_dir: _Path) -> typer.Exit:
+    from posturelab.runners.durable import resume_command
+    from posturelab.runners.executors import TerminatedError
+
+    terminated = isinstance(error, TerminatedError)
+    what = "terminated (SIGTERM)" if terminated else "interrupted"
+    return _stop(
+        f"{what}; the finished chunks are saved. Resume with: {resume_command(run_dir)}",
+        EXIT_TERMINATED if terminated else EXIT_INTERRUPTED,
+    )
+
+
 def run_command(
     scenario: Annotated[
         str, typer.Argument(help="A built-in scenario id or a scenario file path.")
@@ -51,7 +83,9 @@ def run_command(
     members: Annotated[
         int | None,
         typer.Option(
-            min=1, max=10_000_000, help="Ensemble size (default 1000, or a calibration's members)."
+            min=1,
+            max=MAX_MEMBERS,
+            help="Ensemble size (default 1000, or a calibration's members; at most 10,000,000).",
         ),
     ] = None,
     seed: Annotated[
@@ -83,8 +117,10 @@ def run_command(
     Chunks are saved as they finish; posturelab resume finishes an interrupted run.
     """
     from posturelab import api
-    from posturelab.runners.durable import RunIncompleteError, resume_command
+    from posturelab.runners.durable import RunIncompleteError
+    from posturelab.runners.executors import sigterm_interrupts
     from posturelab.store import rundir
+    from posturelab.store.diskio import StorageError
 
     loaded = api.load_scenario(scenario)
     name = loaded.scenario.meta.id
@@ -95,9 +131,12 @@ def run_command(
 
         total = int(read_calibration(calibration, loaded)["design"].shape[0])
     try:
-        with progress_bar(
-            f"{name}: members", total or DEFAULT_MEMBERS, enabled=not (json_out or quiet)
-        ) as advance:
+        with (
+            sigterm_interrupts(),
+            progress_bar(
+                f"{name}: members", total or DEFAULT_MEMBERS, enabled=not (json_out or quiet)
+            ) as advance,
+        ):
             ensemble = api.run(
                 loaded,
                 members=members,
@@ -112,14 +151,14 @@ def run_command(
                 out=target,
                 progress=advance,
                 calibration=calibration,
+                notify=_warn,
             )
     except RunIncompleteError as error:
-        raise _stop(str(error), EXIT_INCOMPLETE) from None
-    except KeyboardInterrupt:
-        raise _stop(
-            f"interrupted; the finished chunks are saved. Resume with: {resume_command(target)}",
-            EXIT_INTERRUPTED,
-        ) from None
+        raise _incomplete(error) from None
+    except StorageError as error:
+        raise _stop(str(error), EXIT_STORAGE) from None
+    except KeyboardInterrupt as error:
+        raise _interrupted(error, target) from None
     if json_out:
         print_json(ensemble.to_json())
         return
@@ -145,6 +184,7 @@ def resume_run_command(
 
     Same numbers, bit for bit, as an uninterrupted run, on any runner.
     """
+    from posturelab.api.ensemble import register_run
     from posturelab.runners import RunnerSpec, open_runner
     from posturelab.runners.durable import (
         RunIncompleteError,
@@ -153,7 +193,9 @@ def resume_run_command(
         resume_command,
         resume_run,
     )
-    from posturelab.store import catalogue, rundir
+    from posturelab.runners.executors import sigterm_interrupts
+    from posturelab.store import rundir
+    from posturelab.store.diskio import StorageError
 
     spec = RunnerSpec(runner, workers, scheduler)
     run_dir = find_run(run_id, runs_dir)
@@ -163,25 +205,26 @@ def resume_run_command(
         summary = rundir.read_summary(run_dir)
     else:
         manifest = rundir.read_manifest(run_dir)
-        members = int(manifest["members"])
+        members = int(manifest.get("members", 0))
         try:
             with (
+                sigterm_interrupts(),
                 open_runner(spec) as opened,
                 progress_bar(
-                    f"{manifest['scenario']}: members", members, enabled=not (json_out or quiet)
+                    f"{manifest.get('scenario', run_dir.name)}: members",
+                    members,
+                    enabled=not (json_out or quiet),
                 ) as advance,
             ):
-                outcome = resume_run(run_dir, opened, progress=advance)
+                outcome = resume_run(run_dir, opened, progress=advance, notify=_warn)
         except RunIncompleteError as error:
-            raise _stop(str(error), EXIT_INCOMPLETE) from None
-        except KeyboardInterrupt:
-            raise _stop(
-                "interrupted; the finished chunks are saved. Resume with: "
-                f"{resume_command(run_dir)}",
-                EXIT_INTERRUPTED,
-            ) from None
+            raise _incomplete(error) from None
+        except StorageError as error:
+            raise _stop(f"{error}; then run: {resume_command(run_dir)}", EXIT_STORAGE) from None
+        except KeyboardInterrupt as error:
+            raise _interrupted(error, run_dir) from None
         summary = outcome.summary
-        catalogue.register(run_dir)
+        register_run(run_dir, None, _warn)
         if not json_out:
             out.print(
                 f"resumed {run_dir}: {outcome.reused} chunks were on disk, "

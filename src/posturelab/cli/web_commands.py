@@ -46,6 +46,14 @@ def serve_command(
     max_connections: Annotated[
         int, typer.Option("--max-connections", min=1, help="Connections open at once.")
     ] = 200,
+    max_runs_size: Annotated[
+        int,
+        typer.Option(
+            "--max-runs-size",
+            min=1,
+            help="MiB the runs directory may hold; a job that would exceed it fails.",
+        ),
+    ] = 4096,
 ) -> None:
     """Serve the HTTP API (/api, /docs) and the browser dashboard (/)."""
     import uvicorn
@@ -63,6 +71,7 @@ def serve_command(
             max_queue=max_queue,
             max_members=max_members,
             allowed_hosts=hosts,
+            max_runs_bytes=max_runs_size << 20,
         )
     )
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -80,14 +89,22 @@ def report_command(
     out_path: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
         "report.html"
     ),
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --out file if it exists.")
+    ] = False,
 ) -> None:
-    """Write a self-contained HTML report of a run or analysis (figures embedded)."""
-    from posturelab.report.html import build_report
+    """Write a self-contained HTML report of a run or analysis (figures embedded).
+
+    An existing --out file is kept unless --force is given; the file is written whole or not
+    at all.
+    """
+    from posturelab.report.html import build_report, check_report_target, write_report
     from posturelab.store import catalogue
 
+    check_report_target(out_path, force=force)
     row = catalogue.get_run(runs_dir, run_id)
     page = build_report(row, runs_dir)
-    out_path.write_text(page, encoding="utf-8")
+    write_report(out_path, page)
     out.print(f"report: {out_path} ({len(page) // 1024} KiB)")
 
 

@@ -23,7 +23,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from posturelab.errors import InputError
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario, parse_scenario
+from posturelab.store.chunks import atomic_write
+from posturelab.store.diskio import ensure_writable
 
 STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}
@@ -224,6 +227,39 @@ def _figures_section(items: Iterable[tuple[str, bytes]]) -> str:
         for title, data in items
     ]
     return "".join(shown) or "<p class='note'>(no figures)</p>"
+
+
+def check_report_target(path: Path, *, force: bool = False) -> None:
+    """Refuse a report file that exists (unless ``force``) or cannot be created.
+
+    Raises
+    ------
+    InputError
+        When ``path`` is a directory, or an existing file and ``force`` is false.
+    StorageError
+        When nothing can be written where ``path`` points (read-only, ``/proc``, ...).
+    """
+    if path.is_dir():
+        raise InputError.single("<command line>", f"{path} is a directory", path="--out")
+    if path.exists() and not force:
+        raise InputError.single(
+            "<command line>",
+            f"{path} already exists; choose another --out or add --force to replace it",
+            path="--out",
+        )
+    ensure_writable(path.parent if str(path.parent) else Path("."))
+
+
+def write_report(path: Path, page: str) -> None:
+    """Write the report ``page`` to ``path`` whole (a temporary file renamed into place).
+
+    Raises
+    ------
+    StorageError
+        When the file cannot be written (the previous file, if any, is left as it was).
+    """
+    data = page.encode("utf-8")
+    atomic_write(path, lambda handle: handle.write(data))
 
 
 def build_report(row: Mapping[str, Any], runs_dir: Path) -> str:

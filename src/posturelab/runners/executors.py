@@ -140,27 +140,76 @@ class SequentialExecutor(Executor):
             self._shutdown = True
 
 
-def init_worker(threads: int) -> None:
-    """Worker initialiser: leave Ctrl-C to the parent, and share the cores among the workers.
+WATCHDOG_S = 0.5
+"""How often a pool worker checks that the process that started it is still alive."""
+
+
+class TerminatedError(KeyboardInterrupt):
+    """SIGTERM received: handled like Ctrl-C (the run is marked interrupted and can resume)."""
+
+
+@contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`TerminatedError` in the main thread.
+
+    A run then stops as after Ctrl-C: its manifest says ``interrupted`` and its pool is shut
+    down. Outside the main thread (where signal handlers cannot be set) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: object) -> None:
+        raise TerminatedError("terminated by SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _watch_parent(parent: int) -> None:
+    """End this worker as soon as ``parent`` is gone (the worker is then re-parented)."""
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)
+        threading.Event().wait(WATCHDOG_S)
+
+
+def init_worker(threads: int, parent: int | None = None) -> None:
+    """Worker initialiser: leave Ctrl-C to the parent, share the cores, die with the parent.
 
     Each worker's BLAS and OpenMP pools are limited to ``threads`` threads (the cores divided by
     the workers), as Dask does for its workers: without it every worker starts one BLAS thread
     per core, and on a busy machine the spinning threads of one worker steal the cores of the
-    others.
+    others. When ``parent`` (the process id of the process that made the pool) is given, a
+    daemon thread ends the worker within :data:`WATCHDOG_S` seconds of the parent's death, even
+    a ``SIGKILL`` that leaves the parent no chance to shut its pool down.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if parent is not None:
+        if os.getppid() != parent:  # the parent died while this worker started
+            os._exit(1)
+        threading.Thread(
+            target=_watch_parent, args=(parent,), name="parent-watchdog", daemon=True
+        ).start()
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads)
 
 
 def local_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool of ``workers`` processes started with ``spawn`` (safe on every platform)."""
+    """A process pool of ``workers`` processes started with ``spawn`` (safe on every platform).
+
+    The workers end with this process, however it ends (see :func:`init_worker`).
+    """
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=init_worker,
-        initargs=(max(1, available_cores() // workers),),
+        initargs=(max(1, available_cores() // workers), os.getpid()),
     )
 
 

@@ -25,6 +25,7 @@ from posturelab.scenario.library_index import builtin_ids as builtin_ids
 from posturelab.scenario.references import check_references
 from posturelab.scenario.schema import Scenario
 from posturelab.scenario.yamlfile import Located, check_encodable, decode, load_yaml
+from posturelab.textfile import file_kind
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,10 @@ def read_source(ref: str | Path) -> tuple[bytes, str]:
                 [Problem(text_ref, None, None, "", f"cannot read: {exc.strerror}")]
             ) from None
     known = ", ".join(builtin_ids())
+    kind = file_kind(path)
     what = (
-        "is a directory, not a scenario file"
-        if path.is_dir()
+        f"is {kind}, not a scenario file"
+        if kind is not None
         else "no such file or built-in scenario"
     )
     raise ScenarioError([Problem(text_ref, None, None, "", f"{what} (built-ins: {known})")])

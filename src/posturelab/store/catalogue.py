@@ -10,11 +10,14 @@ one-line headline and the directory); the directory itself stays the record.
 DuckDB lets one process at a time open a database file for writing. Every catalogue operation
 takes an exclusive lock on ``catalogue.duckdb.lock`` (``fcntl.flock``) for the few milliseconds it
 needs, and retries opening the database with a short back-off, so concurrent jobs register safely.
+A database held open by a process that does not take that lock (another DuckDB client) is waited
+for only :data:`BUSY_WAIT_S` seconds; then :class:`CatalogueBusyError` says who holds it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,10 +27,22 @@ from typing import Any
 import duckdb
 
 from posturelab.errors import InputError
+from posturelab.store.diskio import StorageError, reported
 
 CATALOGUE = "catalogue.duckdb"
 LOCK = "catalogue.duckdb.lock"
 TIMEOUT_S = 30.0
+"""Longest wait for the lock file, which posturelab's own processes hold for milliseconds."""
+BUSY_WAIT_S = 2.0
+"""Longest wait for a database held open by another program."""
+
+
+class CatalogueBusyError(StorageError):
+    """The catalogue database is held open by another process."""
+
+    def __init__(self, db: Path, detail: str) -> None:
+        super().__init__(db, detail, action="open the run catalogue")
+
 
 COLUMNS = (
     "id",
@@ -64,17 +79,26 @@ CREATE TABLE IF NOT EXISTS runs (
 def _locked(runs_dir: Path, *, create: bool) -> Iterator[duckdb.DuckDBPyConnection | None]:
     """An open connection to the catalogue under the directory's lock (``None`` if absent)."""
     db = runs_dir / CATALOGUE
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise InputError.single(
+            "<command line>", f"{runs_dir} is not a directory", path="--runs-dir"
+        )
     if not create and not db.exists():
         yield None
         return
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    with open(runs_dir / LOCK, "a+") as handle:
+    with reported(runs_dir / LOCK):
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(runs_dir / LOCK, "a+")  # noqa: SIM115 - closed below
+    with handle:
         _flock(handle.fileno())
         try:
             connection = _connect(db)
             try:
                 connection.execute(_SCHEMA)
                 yield connection
+            except duckdb.Error as error:  # a full disk, a damaged database file
+                text = str(error).splitlines()[0] if str(error) else type(error).__name__
+                raise StorageError(db, text, action="update") from None
             finally:
                 connection.close()
         finally:
@@ -108,16 +132,38 @@ def _funlock(fd: int) -> None:
 
 
 def _connect(db: Path) -> duckdb.DuckDBPyConnection:
-    """Open the database, retrying while another process (without our lock file) holds it."""
-    delay, deadline = 0.02, time.monotonic() + TIMEOUT_S
+    """Open the database, retrying briefly while another process (without our lock) holds it.
+
+    Raises
+    ------
+    CatalogueBusyError
+        When the database is still held after :data:`BUSY_WAIT_S` seconds.
+    StorageError
+        When it cannot be opened for another reason (permissions, a damaged file).
+    """
+    delay, deadline = 0.02, time.monotonic() + BUSY_WAIT_S
     while True:
         try:
             return duckdb.connect(str(db))
-        except duckdb.IOException:
+        except duckdb.IOException as error:
+            text = str(error)
+            if "lock" not in text.lower():
+                raise StorageError(
+                    db, text.splitlines()[0] if text else "unknown error", action="open"
+                ) from None
             if time.monotonic() > deadline:
-                raise
+                holder = re.search(r"PID (\d+)", text)
+                who = f"process {holder.group(1)}" if holder else "another process"
+                raise CatalogueBusyError(
+                    db,
+                    f"held by {who} for more than {BUSY_WAIT_S:g} s; try again when it has "
+                    "closed the database",
+                ) from None
             time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+            delay = min(delay * 2, 0.25)
+        except duckdb.Error as error:
+            text = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise StorageError(db, text, action="open") from None
 
 
 def _headline(manifest: dict[str, Any], summary: dict[str, Any]) -> str:

@@ -2,12 +2,16 @@
 
 A run directory holds ``manifest.json`` (status, version, scenario hash, seed, members, sampler,
 runner, timings, failures), ``series.nc`` (the member x month series, NetCDF-4 through h5netcdf),
-``members.parquet`` (sampled parameters and per-member outcomes) and ``summary.json``. Every run,
-from any face, is computed chunk by chunk (:mod:`posturelab.runners.durable`) and lives in its
-directory while it runs, with ``"status": "running"`` in the manifest; :func:`finish_in_place`
-writes its outputs one atomic file at a time, the manifest last. Analysis results are written
-into a hidden sibling directory (:func:`staging`) that is renamed into place only when complete,
-so an interrupted analysis never leaves a half-written directory under its final name.
+``members.parquet`` (sampled parameters and per-member outcomes) and ``summary.json``. Everything
+is first written into a hidden sibling directory that is renamed into place only when complete, so
+an interrupted run never leaves a half-written directory under its final name. Runs computed chunk
+by chunk (:mod:`posturelab.runners.durable`) live in their directory while they run, with
+``"status": "running"`` in the manifest, and their outputs are streamed from their chunk files
+one atomic file at a time (:mod:`posturelab.store.outputs`), the manifest last.
+
+Every write goes through :mod:`posturelab.store.diskio`: an operating-system failure (full disk,
+read-only mount, missing permission) is a :class:`~posturelab.store.diskio.StorageError` naming
+the file, never a traceback or a crash.
 """
 
 from __future__ import annotations
@@ -23,18 +27,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import xarray as xr
 
 from posturelab import __version__
 from posturelab.engine.indicators import reported_names, scenario_indicators
 from posturelab.engine.run import EnsembleResult, RunOptions
+from posturelab.engine.simulate import ChunkOutput
 from posturelab.engine.summary import summarise
 from posturelab.errors import InputError
 from posturelab.scenario.loader import LoadedScenario
 from posturelab.scenario.schema import LeverValue
-from posturelab.store.chunks import atomic_write_json
+from posturelab.store.diskio import ensure_writable, reported
+from posturelab.store.outputs import stream_outputs
 
 MANIFEST = "manifest.json"
 SERIES = "series.nc"
@@ -49,13 +54,25 @@ def new_run_id(scenario_id: str) -> str:
 
 
 def check_target(target: Path) -> None:
-    """Refuse a target that exists and is not an empty directory (before any work is done)."""
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    """Refuse a target that exists and is not an empty directory, or cannot be created.
+
+    Raises
+    ------
+    InputError
+        When ``target`` exists and is a file or a non-empty directory.
+    StorageError
+        When nothing can be created there (read-only mount, permissions, ``/proc``).
+    """
+    with reported(target):
+        exists = target.exists()
+        busy = exists and (not target.is_dir() or any(target.iterdir()))
+    if busy:
         raise InputError.single(
             "<command line>",
             f"{target} already exists and is not empty; choose another --out",
             path="--out",
         )
+    ensure_writable(target)
 
 
 @contextmanager
@@ -65,14 +82,16 @@ def staging(target: Path) -> Iterator[Path]:
     On any exception the staging directory is removed and ``target`` is left untouched.
     """
     check_target(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     stage = target.parent / f".{target.name}.partial-{secrets.token_hex(4)}"
-    stage.mkdir()
+    with reported(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stage.mkdir()
     try:
         yield stage
-        if target.exists():
-            target.rmdir()  # an empty directory the user created for us
-        os.replace(stage, target)
+        with reported(target):
+            if target.exists():
+                target.rmdir()  # an empty directory the user created for us
+            os.replace(stage, target)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
@@ -80,7 +99,9 @@ def staging(target: Path) -> Iterator[Path]:
 
 def write_json(path: Path, payload: Mapping[str, Any]) -> None:
     """Write ``payload`` as indented JSON (no NaN: missing values are null)."""
-    path.write_text(json.dumps(payload, indent=2, allow_nan=False, default=_json_default) + "\n")
+    with reported(path):
+        text = json.dumps(payload, indent=2, allow_nan=False, default=_json_default)
+        path.write_text(text + "\n")
 
 
 def _json_default(value: Any) -> Any:
@@ -91,25 +112,47 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def write_series(path: Path, dataset: xr.Dataset, attrs: Mapping[str, str]) -> None:
-    """Write the member x month variables of ``dataset`` as NetCDF-4."""
-    series = dataset[
-        [name for name, var in dataset.data_vars.items() if var.dims == ("member", "month")]
-    ]
-    series = series.assign_coords(month=series["month"].astype(str))
-    series.attrs.update(attrs)
-    series.to_netcdf(path, engine="h5netcdf")
-
-
-def write_members(path: Path, dataset: xr.Dataset) -> None:
-    """Write the per-member variables (parameters and scalar outcomes) as Parquet."""
-    columns: dict[str, Any] = {
-        "member": pa.array(np.asarray(dataset["member"].values, dtype=np.int64))
-    }
+def dataset_chunk(dataset: xr.Dataset, uncertain: tuple[str, ...]) -> ChunkOutput:
+    """An assembled ensemble seen as one chunk (to write it with :func:`stream_outputs`)."""
+    series: dict[str, np.ndarray] = {}
+    scalars: dict[str, np.ndarray] = {}
     for name, var in dataset.data_vars.items():
-        if var.dims == ("member",):
-            columns[str(name)] = pa.array(np.asarray(var.values, dtype=np.float64))
-    pq.write_table(pa.table(columns), path)
+        key = str(name)
+        if var.dims == ("member", "month"):
+            series[key] = np.asarray(var.values)
+        elif var.dims == ("member",) and not key.startswith("param:"):
+            scalars[key] = np.asarray(var.values)
+    params = {name: np.asarray(dataset[f"param:{name}"].values) for name in uncertain}
+    members = np.asarray(dataset["member"].values, dtype=np.int64)
+    return ChunkOutput(members, params, series, scalars)
+
+
+def write_outputs(
+    folder: Path,
+    *,
+    total: int,
+    months: list[str],
+    uncertain: tuple[str, ...],
+    attrs: Mapping[str, str],
+    count: int,
+    read: Callable[[int], ChunkOutput],
+) -> None:
+    """Write ``series.nc`` and ``members.parquet`` into ``folder`` from ``count`` chunks.
+
+    See :func:`posturelab.store.outputs.stream_outputs`; a full disk is a
+    :class:`~posturelab.store.diskio.StorageError`.
+    """
+    stream_outputs(
+        folder,
+        total=total,
+        months=months,
+        uncertain=uncertain,
+        attrs=attrs,
+        count=count,
+        read=read,
+        series_name=SERIES,
+        members_name=MEMBERS,
+    )
 
 
 def read_summary(run_dir: Path) -> dict[str, Any]:
@@ -126,23 +169,74 @@ def reported_indicators(loaded: LoadedScenario, result: EnsembleResult) -> list[
 
 
 def summary_of(loaded: LoadedScenario, result: EnsembleResult, run_dir: Path) -> dict[str, Any]:
-    """The ``summary.json`` payload of a run.
+    """The ``summary.json`` payload of a run held in memory.
 
     Each indicator maps to ``{"mean", "p05", "p50", "p95"}``; ``kinds`` gives each indicator's
     kind (see :mod:`posturelab.engine.summary` for what the statistics mean per kind).
     """
-    s = loaded.scenario
     names = reported_indicators(loaded, result)
-    specs = scenario_indicators(s)
+    specs = scenario_indicators(loaded.scenario)
     indicators = summarise(result.dataset, names, specs)
+    return _summary_payload(loaded, result.options, result.levers, indicators, specs, run_dir)
+
+
+def summary_from_files(
+    loaded: LoadedScenario,
+    options: RunOptions,
+    levers: Mapping[str, LeverValue],
+    run_dir: Path,
+) -> dict[str, Any]:
+    """The ``summary.json`` payload of a run from its ``series.nc`` and ``members.parquet``.
+
+    Each indicator is read and summarised on its own (a series only at its last month, the one
+    its summary uses), so memory holds one column at a time; the numbers are those
+    :func:`summary_of` gives for the same ensemble in memory, bit for bit.
+    """
+    import xarray as xr
+
+    with (
+        reported(run_dir / SERIES),
+        # cache=False: a variable read is not kept in the dataset, so memory holds one at a time
+        xr.open_dataset(run_dir / SERIES, engine="h5netcdf", cache=False) as nc,
+    ):
+        parquet = pq.ParquetFile(run_dir / MEMBERS)
+        columns = set(parquet.schema_arrow.names) - {"member"}
+        available = set(map(str, nc.data_vars)) | columns
+        declared = [o.id for o in loaded.scenario.outcomes]
+        specs = scenario_indicators(loaded.scenario)
+        names = declared or sorted(reported_names(specs))
+        names = [n for n in names if n in available]
+        indicators: dict[str, dict[str, float | None]] = {}
+        for name in names:
+            if name in nc.data_vars:
+                var = nc[name]
+                if var.ndim == 2 and specs[name].kind != "probability":
+                    var = var[:, -1:]  # a series is summarised at its last month only
+                one = xr.Dataset({name: (var.dims, np.asarray(var.values))})
+            else:
+                values = parquet.read(columns=[name]).column(0).to_numpy()
+                one = xr.Dataset({name: (("member",), np.asarray(values, dtype=np.float64))})
+            indicators.update(summarise(one, [name], specs))
+    return _summary_payload(loaded, options, dict(levers), indicators, specs, run_dir)
+
+
+def _summary_payload(
+    loaded: LoadedScenario,
+    options: RunOptions,
+    levers: Mapping[str, LeverValue],
+    indicators: dict[str, dict[str, float | None]],
+    specs: Mapping[str, Any],
+    run_dir: Path,
+) -> dict[str, Any]:
+    s = loaded.scenario
     return {
         "scenario": s.meta.id,
-        "members": result.options.members,
-        "seed": result.options.seed,
-        "sampler": result.options.sampler,
+        "members": options.members,
+        "seed": options.seed,
+        "sampler": options.sampler,
         "start": s.meta.start,
         "end": s.meta.end,
-        "levers": result.levers,
+        "levers": dict(levers),
         "indicators": indicators,
         "kinds": {name: specs[name].kind for name in indicators},
         "run_dir": str(run_dir),
@@ -196,34 +290,31 @@ def now_utc() -> str:
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
-    """Read a run directory's manifest."""
-    return dict(json.loads((run_dir / MANIFEST).read_text()))
+    """Read a run directory's manifest.
 
-
-def finish_in_place(
-    run_dir: Path, loaded: LoadedScenario, result: EnsembleResult, manifest: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Write the outputs of a run computed in ``run_dir`` and mark it complete; return its summary.
-
-    ``series.nc``, ``members.parquet`` and ``summary.json`` are each written under a temporary
-    name and renamed into place, and ``manifest.json`` (with ``"status": "complete"``) is
-    replaced last, so the directory says it is complete only once everything is there.
+    Raises
+    ------
+    InputError
+        When the file cannot be read, is not JSON (truncated, for example) or is not an object;
+        the message names the file and, for bad JSON, the line and column.
     """
-    summary = summary_of(loaded, result, run_dir)
-    attrs = {"scenario": loaded.scenario.meta.id, "seed": str(result.options.seed)}
-    _replace_into(run_dir / SERIES, lambda path: write_series(path, result.dataset, attrs))
-    _replace_into(run_dir / MEMBERS, lambda path: write_members(path, result.dataset))
-    atomic_write_json(run_dir / SUMMARY, summary)
-    atomic_write_json(run_dir / MANIFEST, {**manifest, "status": "complete"})
-    return summary
-
-
-def _replace_into(path: Path, write: Callable[[Path], None]) -> None:
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    path = run_dir / MANIFEST
     try:
-        write(temp)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError.single(str(path), f"cannot read the manifest: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError.single(str(path), "the manifest is not UTF-8 text") from None
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError.single(
+            str(path),
+            f"the manifest is not valid JSON ({error.msg}); it may be truncated",
+            line=error.lineno,
+            column=error.colno,
+        ) from None
+    if not isinstance(payload, dict):
+        raise InputError.single(str(path), "the manifest is not a JSON object")
+    return dict(payload)
 

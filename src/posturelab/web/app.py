@@ -46,6 +46,7 @@ from posturelab.engine.run import DEFAULT_SEED, RunOptions
 from posturelab.errors import InputError, ScenarioError
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario
 from posturelab.store import catalogue
+from posturelab.store.diskio import StorageError
 from posturelab.web import service
 from posturelab.web.guards import (
     REQUEST,
@@ -79,6 +80,8 @@ class WebSettings:
         Largest request body accepted.
     allowed_hosts
         Names the ``Host`` header may carry (any port); ``"*"`` allows every name.
+    max_runs_bytes
+        Bytes the runs directory may hold before jobs are refused (``None``: no limit).
     """
 
     runs_dir: Path = Path("runs")
@@ -87,6 +90,7 @@ class WebSettings:
     max_members: int = 20_000
     max_body_bytes: int = 1_000_000
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+    max_runs_bytes: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("max_workers", "max_members", "max_body_bytes"):
@@ -194,7 +198,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         Limits and the runs directory; defaults to :class:`WebSettings`.
     """
     cfg = settings or WebSettings()
-    registry = JobRegistry(cfg.runs_dir, cfg.max_workers, cfg.max_queue)
+    registry = JobRegistry(
+        cfg.runs_dir, cfg.max_workers, cfg.max_queue, runs_budget=cfg.max_runs_bytes
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -231,6 +237,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> JSONResponse:
         return error_response(error.status, error.detail, path=error.path)
+
+    @app.exception_handler(StorageError)
+    async def storage_error(request: Request, error: StorageError) -> JSONResponse:
+        # A full disk or a catalogue held by another program: the service is unavailable.
+        return JSONResponse({"detail": str(error), "problems": []}, status_code=503)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -8,6 +8,11 @@ drawn for the client are kept as SVG text in the job's result.
 
 This module knows nothing of the job queue (:mod:`posturelab.web.jobs` imports it, never the
 other way round).
+
+The runs directory may have a byte budget: a job is refused before it computes when the
+directory is already over it, and a run before it computes when its files would take it over
+(:func:`posturelab.store.diskio.ensure_budget`); a full disk fails the job with a
+:class:`~posturelab.store.diskio.StorageError` and leaves the server running.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from posturelab.engine.run import RunOptions
 from posturelab.scenario.loader import LoadedScenario
 from posturelab.scenario.schema import LeverValue
+from posturelab.store import diskio
+from posturelab.store.outputs import output_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -87,7 +94,8 @@ def keep_scenario_text(runs_dir: Path, text: str, sha256: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{sha256}.yaml"
     if not path.exists():
-        path.write_text(text, encoding="utf-8")
+        with diskio.reported(path):
+            path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -101,25 +109,51 @@ def svg_of(fig: Figure) -> str:
     return buffer.getvalue()
 
 
-def run_job(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]) -> JobResult:
-    """Compute a job through the service and return its result."""
+def run_job(
+    request: JobRequest,
+    runs_dir: Path,
+    advance: Callable[[int], None],
+    *,
+    budget: int | None = None,
+) -> JobResult:
+    """Compute a job through the service and return its result.
+
+    Raises
+    ------
+    StorageError
+        When the runs directory is over ``budget`` bytes, a run's files would take it over, or
+        the disk is full.
+    """
+    diskio.ensure_budget(runs_dir, 0, budget)
     loaded = request.loaded
     if loaded.origin.startswith("<upload"):
         keep_scenario_text(runs_dir, loaded.text, loaded.sha256)
     if request.kind == "run":
-        return _run(request, runs_dir, advance)
+        return _run(request, runs_dir, advance, budget)
     if request.kind == "compare":
         return _compare(request, runs_dir, advance)
     return _claims(request, runs_dir, advance)
 
 
-def _run(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]) -> JobResult:
+def _run(
+    request: JobRequest,
+    runs_dir: Path,
+    advance: Callable[[int], None],
+    budget: int | None = None,
+) -> JobResult:
     from posturelab import api
     from posturelab.engine.blocs import landscape_actors
+    from posturelab.engine.compiled import compile_scenario
     from posturelab.report import figures
     from posturelab.web.service import series_quantiles
 
     s = request.loaded.scenario
+    model = compile_scenario(s, request.levers)
+    declared = model.indicators()
+    series = sum(1 for ind in declared.values() if ind.kind == "series")
+    columns = len(declared) - series + len(model.uncertain)
+    estimate = output_bytes(request.options.members, model.n_months, series, columns)
+    diskio.ensure_budget(runs_dir, estimate, budget)
     ensemble = api.run(
         request.loaded,
         members=request.options.members,

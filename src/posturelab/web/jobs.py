@@ -100,10 +100,20 @@ class JobRegistry:
         Jobs allowed to wait beyond those running.
     keep
         Finished jobs remembered.
+    runs_budget
+        Bytes the runs directory may hold; a job that would exceed it fails (``None``: no limit).
     """
 
-    def __init__(self, runs_dir: Path, max_workers: int, max_queue: int, keep: int = 64) -> None:
+    def __init__(
+        self,
+        runs_dir: Path,
+        max_workers: int,
+        max_queue: int,
+        keep: int = 64,
+        runs_budget: int | None = None,
+    ) -> None:
         self.runs_dir = runs_dir
+        self.runs_budget = runs_budget
         self.max_workers = max_workers
         self.max_queue = max_queue
         self.keep = keep
@@ -178,7 +188,9 @@ class JobRegistry:
         job.status = "running"
         job.started = time.time()
         try:
-            job.result = compute.run_job(request, self.runs_dir, self._advance(job))
+            job.result = compute.run_job(
+                request, self.runs_dir, self._advance(job), budget=self.runs_budget
+            )
             job.done = job.total
             job.status = "done"
         except InputError as error:
