@@ -69,7 +69,14 @@ def _capability(model: CompiledScenario, v: dict, arms: dict, i: int) -> list[li
             decay = v["capability.exercises.decay_months"]
             for f in spec.unexercised:
                 factors[month][f] *= 1.0 - loss * (1.0 - math.exp(-tau / decay))
-    return factors
+    # The forces are re-rated at the end of every twelfth month: until then the last rating holds.
+    rated = [[1.0] * nf for _ in range(months)]
+    current = [1.0] * nf
+    for month in range(months):
+        if (month + 1) % 12 == 0:
+            current = factors[month]
+        rated[month] = list(current)
+    return rated
 
 
 def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> dict:

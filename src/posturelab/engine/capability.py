@@ -15,8 +15,11 @@ in the force ratio and the campaign alike. Each month, after the arms component 
   readiness towards ``readiness_loss`` with time constant ``decay_months``
   (:func:`posturelab.models.capability.exercise_factor`).
 
-Members whose factors changed are marked for a new campaign. The series ``procurement_{actor}``
-records each procuring actor's stock over its starting level.
+The stock is integrated every month, but the forces are re-rated once a year
+(:data:`REVIEW_MONTHS`): the factors reach :attr:`World.capability` at the end of each twelfth
+month of the run, as new equipment enters service in annual tranches of annual budgets and the
+exercise cycle is annual. Members whose factors changed are marked for a new campaign. The series
+``procurement_{actor}`` records each procuring actor's stock over its starting level, monthly.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ IntArray = NDArray[np.int64]
 
 PROCUREMENT = "procurement_{actor}"
 MONTH = 1.0 / 12.0
+REVIEW_MONTHS = 12
+"""Months between two re-ratings of the forces: the factors reach the forces once a year."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,8 @@ def step_capability(state: CapabilityState, month: int, world: World) -> None:
             p["capability.exercises.decay_months"],
         )
         factor[:, spec.unexercised] *= kept[:, None]
+    if (month + 1) % REVIEW_MONTHS:
+        return
     assert world.capability is not None
     world.forces_changed |= np.any(factor != world.capability, axis=1)
     world.capability = factor
