@@ -88,3 +88,20 @@ def test_without_exercises_the_allied_forces_weaken(korea):
     rb, ro = base["force_ratio_dprk_attack"].values, off["force_ratio_dprk_attack"].values
     assert np.all(ro[calm] >= rb[calm] - 1e-12)
     assert np.all(ro[calm & (loss > 0.01), -1] > rb[calm & (loss > 0.01), -1])
+
+
+def test_bad_capability_references_are_located():
+    from posturelab.errors import ScenarioError
+    from posturelab.scenario.loader import parse_scenario
+
+    text = load_scenario("korea-2025").text
+    bad = text.replace("  procurement:\n    - id: rok\n", "  procurement:\n    - id: twn\n").replace(
+        "    actors: [us, rok]\n    theatre: korea\n", "    actors: [us, rok]\n    theatre: mars\n"
+    )
+    assert bad != text
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(bad, "k.yaml")
+    paths = {p.path for p in info.value.problems}
+    assert "capability.procurement.0.id" in paths
+    assert "capability.exercises.theatre" in paths
+    assert all(p.line is not None for p in info.value.problems)

@@ -118,7 +118,6 @@ def contest_indicators(spec: ContestsSpec) -> tuple[Indicator, ...]:
                     "probability",
                     "The patron's ally is drawn into the war of a higher-priority contest by the "
                     "horizon.",
-                    risk=risk_name,
                 )
             )
             out.append(
@@ -127,8 +126,9 @@ def contest_indicators(spec: ContestsSpec) -> tuple[Indicator, ...]:
                     ENTRAPPED_RISK,
                     "distribution",
                     "probability",
-                    "The member's probability that the ally is drawn in by the horizon, from the "
-                    "monthly chances while its patron's war goes on (0 without that war).",
+                    "The member's probability that the ally is drawn in by the horizon given the "
+                    "member's own course of the patron's war (0 without that war); not a risk of "
+                    "the outcome, which also depends on whether that war happens.",
                     auxiliary=True,
                 )
             )

@@ -8,8 +8,10 @@ Every month, for each contest in the patrons' priority order (DESIGN 3, steps 4 
    reinforcements slow (:mod:`posturelab.engine.campaigns`);
 2. the attacker's calculus (:mod:`posturelab.models.decision`): the chance of a quick win from the
    scored force ratio, or from the depth the theatre campaign reaches for a contest with
-   ``campaign: adm`` (recomputed only for members whose balance changed), the patron's tripwire
-   credibility, the partners' support with the bloc cohesion published by the alignment
+   ``campaign: adm`` (recomputed only for members whose balance changed), the credibility of the
+   patron's committed forces (weighted by the posture levers across its theatres,
+   :meth:`ContestsState.committed`), the partners' support with the bloc cohesion published by
+   the alignment component, the nuclear terms with the attacker's warheads published by the arms
    component, and the monthly hazard ``h = min(h_max, h_base · exp(β EU))``;
 3. a war starts where the member's event draw at the contest's first slot falls below ``h``; it
    lasts the contest's ``war_months``; a campaign's outcome is recorded at its start;
@@ -21,9 +23,9 @@ The contests form one component because their order within a month is part of th
 that a higher-priority contest starts this month already distracts the patron in the lower ones,
 and a strike it causes already weakens the forces they weigh.
 
-``h_base`` is calibrated per member at initialisation so that the status quo at the start (no
-levers, no events, no distraction, the blocs' status-quo cohesion) has the monthly hazard implied by
-the contest's annual prior (:func:`posturelab.models.decision.calibrate_base`).
+``h_base`` is calibrated per member at initialisation so that the status quo at the start (every
+lever at its default, no events, no distraction, the blocs' status-quo cohesion) has the monthly
+hazard implied by the contest's annual prior (:func:`posturelab.models.decision.calibrate_base`).
 """
 
 from __future__ import annotations
