@@ -159,9 +159,8 @@ def apply_month(
         if change.month == month:
             personnel[:, change.force] = params[change.parameter]
             changed = True
-    if month == spec.relocation_month:
-        if spec.relocation_troops > 0:
-            relocate(personnel, spec.relocatable, spec.relocation_troops)
+    if month == spec.relocation_month and spec.relocation_troops > 0:
+        relocate(personnel, spec.relocatable, spec.relocation_troops)
         changed = True
     return changed
 
