@@ -95,7 +95,8 @@ def test_bad_capability_references_are_located():
     from posturelab.scenario.loader import parse_scenario
 
     text = load_scenario("korea-2025").text
-    bad = text.replace("  procurement:\n    - id: rok\n", "  procurement:\n    - id: twn\n").replace(
+    bad = text.replace("  procurement:\n    - id: rok\n", "  procurement:\n    - id: twn\n")
+    bad = bad.replace(
         "    actors: [us, rok]\n    theatre: korea\n", "    actors: [us, rok]\n    theatre: mars\n"
     )
     assert bad != text
