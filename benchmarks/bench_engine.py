@@ -30,7 +30,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 from oracle import run_member  # noqa: E402
 from posturelab.engine.compiled import compile_scenario  # noqa: E402
 from posturelab.engine.run import RunOptions, run_ensemble  # noqa: E402
-from posturelab.engine.simulate import event_uniforms, sample_parameters  # noqa: E402
+from posturelab.engine.simulate import (  # noqa: E402
+    event_uniforms,
+    sample_parameters,
+    simulate_chunk,
+)
 from posturelab.scenario.loader import load_scenario  # noqa: E402
 
 MEMORY_SCRIPT = """
@@ -77,9 +81,10 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     members = np.arange(k, dtype=np.int64)
     p = sample_parameters(model, 1, members, k, "mc")
     draws = event_uniforms(model, 1, members)
+    arms = simulate_chunk(model, 1, members, k).series  # the oracle's spending and warhead paths
     start, cpu = time.perf_counter(), time.process_time()
     for i in range(k):
-        run_member(model, p, draws, i)
+        run_member(model, p, draws, i, arms)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     oracle_rate, oracle_cpu_rate = k * months / elapsed, k * months / cpu
     print(

@@ -37,6 +37,7 @@ CASES: dict[str, list[dict[str, object]]] = {
             "opcon_transfer_date": "2027-01",
             "usfj_jfhq_date": "2025-12",
         },
+        {"us_modernisation_korea": True, "joint_exercises": False, "rok_spending_share": 0.04},
     ],
     str(ROOT / "examples" / "border-dispute.yaml"): [{}],
 }

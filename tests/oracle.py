@@ -2,14 +2,18 @@
 
 It follows DESIGN section 3 one member at a time with Python floats and explicit loops, written
 independently of the vectorised engine (it shares only the sampled parameters and the event
-draws, and the scalar reference ADM of :mod:`posturelab.models.campaign`). The vectorised engine
-must give the same hazards and outcomes for the same members and seeds.
+draws, and the scalar reference ADM of :mod:`posturelab.models.campaign`). The spending and
+warhead paths of the arms component, which has its own exact checks, are taken from the engine's
+series; from them the oracle recomputes the capability factors (procurement, modernisation,
+exercises) and the nuclear terms of the decision. The vectorised engine must give the same
+hazards and outcomes for the same members and seeds.
 """
 
 from __future__ import annotations
 
 import math
 
+from posturelab.engine.capability import CapabilitySpec
 from posturelab.engine.compiled import CompiledScenario
 from posturelab.engine.contest_specs import ContestsSpec
 from posturelab.engine.posture import PostureSpec
@@ -33,8 +37,53 @@ def _active(model: CompiledScenario, role: str, month: int, switch: str | None =
     return start is not None and month >= start
 
 
-def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
-    """Simulate member ``i`` (row of ``p`` and ``draws``); return hazards and outcomes."""
+def _capability(model: CompiledScenario, v: dict, arms: dict, i: int) -> list[list[float]]:
+    """Per month, every force's capability factor (1 where the scenario has no such section)."""
+    nf, months = len(model.forces.ids), model.n_months
+    factors = [[1.0] * nf for _ in range(months)]
+    spec = model.spec("capability", CapabilitySpec)
+    if spec is None:
+        return factors
+    for actor, forces in spec.procurement:
+        pre = f"capability.procurement.{actor}"
+        life = v[f"{pre}.service_life_years"]
+        lag = round(12.0 * v[f"{pre}.lag_years"])
+        history = [v[f"actors.{actor}.spending_usd_bn"]]
+        stock = history[0] * life
+        stock0 = stock
+        for month in range(months):
+            history.append(float(arms[f"spending_{actor}"][i, month]))
+            lagged = history[max(month + 1 - lag, 0)]
+            stock = stock * (1.0 - (1.0 / 12.0) / life) + lagged / 12.0
+            for f in forces:
+                factors[month][f] *= stock / stock0
+    for month in range(months):
+        tau = month + 1.0
+        if spec.modernised.size:
+            gain = v["capability.modernisation.gain"]
+            ramp = v["capability.modernisation.ramp_years"]
+            for f in spec.modernised:
+                factors[month][f] *= 1.0 + gain * min(1.0, tau / (12.0 * ramp))
+        if spec.unexercised.size:
+            loss = v["capability.exercises.readiness_loss"]
+            decay = v["capability.exercises.decay_months"]
+            for f in spec.unexercised:
+                factors[month][f] *= 1.0 - loss * (1.0 - math.exp(-tau / decay))
+    # The forces are re-rated at the end of every twelfth month: until then the last rating holds.
+    rated = [[1.0] * nf for _ in range(months)]
+    current = [1.0] * nf
+    for month in range(months):
+        if (month + 1) % 12 == 0:
+            current = factors[month]
+        rated[month] = list(current)
+    return rated
+
+
+def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> dict:
+    """Simulate member ``i`` (row of ``p`` and ``draws``); return hazards and outcomes.
+
+    ``arms`` holds the engine's series of the arms component (spending and warheads by month).
+    """
     v = {name: float(values[i]) for name, values in p.items()}
     cs = model.spec("contests", ContestsSpec)
     posture = model.spec("posture", PostureSpec)
@@ -59,9 +108,11 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
         pers0[f] = v.get(f"{pre}.personnel", 0.0)
     pers = list(pers0)
     w_air = v["scoring.aircraft_weight"]
+    capability = _capability(model, v, arms, i)
+    cap = [1.0] * nf
 
     def strength(f: int) -> float:
-        return pers[f] / pers0[f] if pers0[f] > 0 else 1.0
+        return (pers[f] / pers0[f] if pers0[f] > 0 else 1.0) * cap[f]
 
     contests = cs.contests
     start = {c.id: -1 for c in contests}
@@ -169,12 +220,50 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
     def logistic(x: float) -> float:
         return 0.5 * (1.0 + math.tanh(0.5 * x))
 
-    def utility(k: int, month: int, is_distracted: bool) -> tuple[float, dict | None]:
+    def committed(c, month: int, calibrating: bool) -> list[float]:
+        weights = [0.0] * nf
+        for f in c.patron_forces:
+            weights[f] = 1.0
+        if c.patron not in cs.policy_patrons:
+            return weights
+        tp = f"theatre_policy.{c.patron}"
+        if calibrating:
+            fl, one, jf = cs.flexibility_status_quo, cs.one_theatre_status_quo, cs.jfhq_status_quo
+        else:
+            fl = flex
+            one = _active(model, "one_theatre_date", month, "one_theatre")
+            jf = _active(model, "jfhq_date", month)
+        share = fl + one * v.get(f"{tp}.one_theatre_draw", 0.0) * (1 - fl)
+        if c.has_higher:
+            for f in c.patron_home_forces:
+                weights[f] *= 1 - v.get(f"{tp}.anticipation", 0.0) * share
+        for f in c.lower_home_forces:
+            weights[f] += share
+        if one:
+            for f in c.pooled_forces:
+                weights[f] += v.get(f"{tp}.one_theatre_pooled_weight", 0.0)
+        if jf:
+            for f in c.jfhq_forces:
+                weights[f] = max(weights[f], v.get(f"{tp}.jfhq_pooled_weight", 0.0))
+        return weights
+
+    def warheads(c, month: int) -> float:
+        name = f"{c.attacker}_warheads"
+        if month < 0:
+            return min(v[f"actors.{c.attacker}.nuclear_warheads"], v["arms.warheads.capacity"])
+        return float(arms[name][i, month])
+
+    def utility(
+        k: int, month: int, is_distracted: bool, calibrating: bool = False
+    ) -> tuple[float, dict | None, float]:
         c = contests[k]
         pre = f"contests.{c.id}"
         total = [(ground[f] + air[f] * w_air) * strength(f) for f in range(nf)]
+        weights = committed(c, month, calibrating)
         attack = sum(total[f] for f in c.attacker_forces)
-        defence = sum(total[f] for f in c.defender_forces) + sum(total[f] for f in c.patron_forces)
+        defence = sum(total[f] for f in c.defender_forces) + sum(
+            total[f] * weights[f] for f in range(nf)
+        )
         camp = None
         if c.campaign == "adm":
             camp = campaign(c, month, is_distracted)
@@ -189,10 +278,10 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
                 if ratio > 0
                 else 0.0
             )
-        tripwire = sum(pers[f] for f in c.patron_forces)
+        tripwire = sum(pers[f] * weights[f] for f in range(nf))
         base = v[f"{pre}.base_credibility"]
         cred = (base + (1 - base) * tripwire / (tripwire + v[f"{pre}.tripwire_half"])) * (
-            1 - v[f"{pre}.distraction_weight"] * is_distracted
+            1 - v.get(f"{pre}.distraction_weight", 0.0) * is_distracted
         )
         keep = 1.0
         for r in c.partner_relations:
@@ -201,23 +290,36 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
                 1 - v.get("parameters.bloc_cohesion", 1.0) * v[f"relations.{r}.commitment"] * active
             )
         support = 1 - keep
+        shield, use, leverage, decoupled, escalation = 0.0, 0.0, 0.0, 1.0, 0.0
+        if c.nuclear:
+            nu = f"{pre}.nuclear"
+            w = max(warheads(c, -1 if calibrating else month), 0.0)
+            shield = w / (w + v[f"{nu}.shield_half"])
+            e = v[f"{nu}.extended_deterrence"]
+            use = min(1.0, shield * (v[f"{nu}.use_base"] + v[f"{nu}.use_losing"] * (1 - p_win)))
+            leverage = v[f"{nu}.leverage"] * shield
+            decoupled = 1 - shield * (1 - e)
+            escalation = use * v[f"{nu}.c_nuclear"] * e
         eu = (
-            p_win * v[f"{pre}.v_win"]
+            p_win * v[f"{pre}.v_win"] * (1 + leverage)
             - (1 - p_win) * v[f"{pre}.c_lose"] * (1 - support)
-            - v[f"{pre}.c_punish"] * cred
-            - v[f"{pre}.c_war"]
+            - v[f"{pre}.c_punish"] * cred * decoupled
+            - v.get(f"{pre}.c_war", 0.0)
+            - escalation
         )
-        return eu, camp
+        return eu, camp, use
 
     h_base = {}
     for k, c in enumerate(contests):
-        eu0, _ = utility(k, 0, False)
+        eu0, _, _ = utility(k, 0, False, calibrating=True)
         h0 = 1 - (1 - v[f"contests.{c.id}.prior_annual"]) ** (1 / 12)
         h_base[c.id] = h0 * math.exp(-v[f"contests.{c.id}.beta"] * eu0)
 
     reloc_month = _month(model, "relocation_date")
     reloc = float(model.roles.get("relocation_troops", 0.0) or 0.0)
+    nuclear_use: dict[str, float] = {}
     for month in range(model.n_months):
+        cap = capability[month]
         for ch in posture.changes:
             if ch.month == month:
                 pers[ch.force] = v[ch.parameter]
@@ -245,7 +347,7 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
                     pers[f] *= 1 - fraction
                 drawn_share[c.id] = fraction
             drawn_out[c.id] = drawn_out[c.id] or is_distracted
-            eu, camp = utility(k, month, is_distracted)
+            eu, camp, use = utility(k, month, is_distracted)
             pre = f"contests.{c.id}"
             h = min(v[f"{pre}.h_max"], h_base[c.id] * math.exp(v[f"{pre}.beta"] * eu))
             if start[c.id] < 0:
@@ -257,6 +359,8 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
                     )
                     if camp is not None:
                         outcome[c.id] = camp
+                    if c.nuclear:
+                        nuclear_use[c.id] = use
             else:
                 hazards[c.id].append(math.nan)
             if at_war(c.id, month):
@@ -292,4 +396,10 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
                         and draws[i, month, SLOTS_PER_CONTEST * k + 2] < chance
                     ):
                         entrapped[(c.id, e.actor)] = True
-    return {"hazards": hazards, "start": start, "entrapped": entrapped, "outcome": outcome}
+    return {
+        "hazards": hazards,
+        "start": start,
+        "entrapped": entrapped,
+        "outcome": outcome,
+        "nuclear_use": nuclear_use,
+    }

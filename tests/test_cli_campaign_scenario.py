@@ -47,4 +47,4 @@ def test_bad_campaign_options(run_cli):
     bad = run_cli("campaign", "--scenario", "korea-2025", "--month", "2040-01")
     assert bad.code == 2 and "--month must be a month" in bad.err
     lever = run_cli("campaign", "--scenario", "korea-2025", "--set", "relocation_troops=-5")
-    assert lever.code == 2 and "must lie in [0, 28500]" in lever.err
+    assert lever.code == 2 and "must lie in [0, 17000]" in lever.err

@@ -28,8 +28,8 @@ def test_run_json_and_run_directory(tmp_path, run_cli):
     assert manifest["seed"] == 3 and manifest["members"] == 40
     assert len(manifest["scenario_sha256"]) == 64
     with xr.open_dataset(out / "series.nc", engine="h5netcdf") as ds:
-        assert ds["hazard_dprk_attack"].shape == (40, 67)
-        assert str(ds["month"].values[0]) == "2025-06"
+        assert ds["hazard_dprk_attack"].shape == (40, 69)
+        assert str(ds["month"].values[0]) == "2025-04"
     table = pq.read_table(out / "members.parquet")
     assert table.num_rows == 40
     assert "param:contests.dprk_attack.prior_annual" in table.column_names
@@ -89,7 +89,7 @@ def test_bad_levers_exit_2_and_write_nothing(tmp_path, run_cli):
     )
     assert result.code == 2
     err = result.err
-    assert "must lie in [0, 28500], got 99999" in err
+    assert "must lie in [0, 17000], got 99999" in err
     assert "unknown lever 'no_such_lever'" in err
     assert "must be a month YYYY-MM, got '2026-13'" in err
     assert "must be true or false, got 'maybe'" in err

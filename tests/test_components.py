@@ -113,7 +113,14 @@ def test_component_conformance(component, korea_runs) -> None:
 
 
 def test_component_names_are_unique_and_in_step_order() -> None:
-    assert [c.name for c in COMPONENTS] == ["posture", "arms", "alignment", "contests", "artillery"]
+    assert [c.name for c in COMPONENTS] == [
+        "posture",
+        "arms",
+        "capability",
+        "alignment",
+        "contests",
+        "artillery",
+    ]
 
 
 def test_slot_layout_puts_scenario_sized_draws_first_and_fixed_ones_in_the_reserve() -> None:

@@ -107,3 +107,63 @@ def test_engine_calibration_reproduces_the_stated_prior_at_the_status_quo() -> N
         h = decision.hazard(state.h_base[c.id], eu0, q.beta, np.ones(50))
         prior = decision.monthly_from_annual(p[f"contests.{c.id}.prior_annual"])
         np.testing.assert_allclose(h, prior, rtol=1e-10)
+
+
+def nuclear(**overrides) -> decision.NuclearParams:
+    base = dict(
+        shield_half=30.0, leverage=0.2, extended_deterrence=0.6, use_base=0.1, use_losing=0.4,
+        c_nuclear=4.0,
+    )  # fmt: skip
+    base.update(overrides)
+    return decision.NuclearParams(**{k: np.atleast_1d(np.float64(v)) for k, v in base.items()})
+
+
+def test_nuclear_terms_known_answer() -> None:
+    p, n = params(), nuclear()
+    w = np.array([30.0])  # a shield of one half
+    p_win, cred, support = np.array([0.2]), np.array([0.8]), np.array([0.5])
+    shield = decision.nuclear_shield(w, n.shield_half)
+    assert shield[0] == pytest.approx(0.5)
+    use = decision.p_nuclear_use(shield, p_win, n)
+    assert use[0] == pytest.approx(0.5 * (0.1 + 0.4 * 0.8))
+    eu = decision.expected_utility(p_win, cred, support, p, n, w)
+    expected = (
+        0.2 * 1.0 * (1 + 0.2 * 0.5)
+        - 0.8 * 1.0 * 0.5
+        - 1.0 * 0.8 * (1 - 0.5 * (1 - 0.6))
+        - 0.5
+        - 0.5 * (0.1 + 0.4 * 0.8) * 4.0 * 0.6
+    )
+    assert eu[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_no_warheads_gives_the_conventional_calculus() -> None:
+    p, n = params(), nuclear()
+    p_win, cred, support = np.array([0.3]), np.array([0.7]), np.array([0.2])
+    without = decision.expected_utility(p_win, cred, support, p)
+    zero = decision.expected_utility(p_win, cred, support, p, n, np.array([0.0]))
+    np.testing.assert_allclose(zero, without, rtol=1e-15)
+
+
+def test_full_extended_deterrence_leaves_punishment_whole() -> None:
+    # With e = 1 the shield removes no punishment; with e = 0 it removes the share S.
+    p_win, cred, support = np.array([0.1]), np.array([0.9]), np.array([0.0])
+    w = np.array([60.0])
+    quiet = nuclear(leverage=0.0, use_base=0.0, use_losing=0.0)
+    whole = decision.expected_utility(p_win, cred, support, params(), quiet, w)
+    plain = decision.expected_utility(p_win, cred, support, params())
+    none = nuclear(leverage=0.0, use_base=0.0, use_losing=0.0, extended_deterrence=1.0)
+    np.testing.assert_allclose(
+        decision.expected_utility(p_win, cred, support, params(), none, w), plain, rtol=1e-15
+    )
+    shield = 60.0 / 90.0
+    assert whole[0] - plain[0] == pytest.approx(1.0 * 0.9 * shield * 0.4, rel=1e-12)
+
+
+def test_nuclear_use_rises_as_the_attack_fails_and_stays_a_probability() -> None:
+    n = nuclear(use_base=0.5, use_losing=0.9)
+    shield = np.full(5, 0.99)
+    p_win = np.linspace(1.0, 0.0, 5)
+    use = decision.p_nuclear_use(shield, p_win, n)
+    assert np.all(np.diff(use) >= 0) and np.all((use >= 0) & (use <= 1))
+    assert use[-1] == 1.0

@@ -57,9 +57,11 @@ def test_designs_are_stratified():
 
 
 def test_status_quo_hazard_matches_the_prior(korea):
-    # Month 0 is the calibration state, so each member's hazard there is exactly the monthly
-    # probability implied by its own annual prior (tolerance: floating-point rounding only).
-    # Members whose Taiwan war starts in month 0 are distracted there and left out.
+    # Without the trends (warheads, procurement) month 0 is the calibration state, so each
+    # member's hazard there is exactly the monthly probability implied by its own annual prior
+    # (tolerance: floating-point rounding only). Members whose Taiwan war starts in month 0 are
+    # distracted there and left out.
+    korea = korea.model_copy(update={"arms": None, "capability": None})
     ds = run(korea, members=50)
     calm = ds["attack_month_prc_taiwan_war"].values != 0
     prior = ds["param:contests.dprk_attack.prior_annual"].values
@@ -87,26 +89,33 @@ def test_common_random_numbers_share_event_draws(korea):
     np.testing.assert_array_equal(base["p_dprk_attack"].values, idle["p_dprk_attack"].values)
 
 
-def test_strategic_flexibility_only_matters_after_a_taiwan_war(korea):
+def test_strategic_flexibility_cuts_both_ways(korea):
     # The force-allocation channel alone: without propensity shifts, flexibility cannot act on
-    # North Korea's partners' cohesion (tests/test_engine_blocs.py covers that channel).
+    # North Korea's partners' cohesion (tests/test_engine_blocs.py covers that channel). Before
+    # any war, the forces that may leave count towards Taiwan and are discounted in Korea.
     korea = korea.model_copy(update={"propensity_shifts": []})
     base = run(korea, members=300)
     flex = run(korea, members=300, strategic_flexibility=1.0)
     taiwan = base["attack_month_prc_taiwan_war"].values
     no_war = ~np.isfinite(taiwan)
-    np.testing.assert_array_equal(
-        base["hazard_dprk_attack"].values[no_war], flex["hazard_dprk_attack"].values[no_war]
-    )
-    hb, hf = base["hazard_dprk_attack"].values, flex["hazard_dprk_attack"].values
+    # Members at peace with Taiwan in both runs (a Taiwan war distracts the patron in Korea).
+    calm = no_war & ~np.isfinite(flex["attack_month_prc_taiwan_war"].values)
+    hb, hf = base["hazard_dprk_attack"].values[calm], flex["hazard_dprk_attack"].values[calm]
     both = np.isfinite(hb) & np.isfinite(hf)
     assert np.all(hf[both] >= hb[both] - 1e-15)
+    assert np.mean(hf[both] > hb[both]) > 0.99
+    tb, tf = base["hazard_prc_taiwan_war"].values, flex["hazard_prc_taiwan_war"].values
+    both = np.isfinite(tb) & np.isfinite(tf)
+    assert np.all(tf[both] <= tb[both] + 1e-15)
+    assert np.mean(tf[both] < tb[both]) > 0.99
     # With full flexibility everything above the policy's floor leaves when the Taiwan war starts
     # (tolerance: rounding only); a strike may cut the remainder further.
     floor = flex["param:theatre_policy.us.floor_personnel"].values
     troops = flex["us_troops_korea"].values
-    assert (~no_war).sum() >= 5
-    for m, start in zip(np.where(~no_war)[0], taiwan[~no_war], strict=True):
+    taiwan = flex["attack_month_prc_taiwan_war"].values
+    war = np.isfinite(taiwan)
+    assert war.sum() >= 5
+    for m, start in zip(np.where(war)[0], taiwan[war], strict=True):
         before = troops[m, int(start) - 1] if start > 0 else troops[m, 0]
         assert troops[m, int(start)] <= min(before, floor[m]) + 1e-6
 
@@ -117,7 +126,8 @@ def test_compiled_relations_follow_dates(korea):
     assert model.relation_active[:, column].all()  # in force since December 2024
     rok = model.actor_ids.index("rok")
     assert next(a for a in korea.actors if a.id == "rok").leadership_vacuum
-    assert not model.vacuum[:, rok].any()  # the 3 June 2025 election falls in the first month
+    # The run starts in April 2025; the 3 June 2025 election ends the vacuum in the third month.
+    assert model.vacuum[:2, rok].all() and not model.vacuum[2:, rok].any()
 
 
 def test_member_stream_children_match_spawned_children():

@@ -42,6 +42,12 @@ ORACLE_CASES = [
         "opcon_transfer_date": "2027-01",
         "usfj_jfhq_date": "2025-12",
     },
+    {
+        "us_modernisation_korea": True,
+        "joint_exercises": False,
+        "rok_spending_share": 0.04,
+        "strategic_flexibility": 0.3,
+    },
 ]
 
 
@@ -61,7 +67,7 @@ def test_engine_matches_scalar_oracle(korea_fixed_blocs, levers):
     draws[::4, :, 3] *= 0.02
     out = _simulate_with_draws(model, seed, members, draws)
     for i in range(members.size):
-        expected = run_member(model, p, draws, i)
+        expected = run_member(model, p, draws, i, out.series)
         for c in model.spec("contests", ContestsSpec).contests:
             got = out.series[f"hazard_{c.id}"][i]
             np.testing.assert_allclose(
@@ -76,6 +82,12 @@ def test_engine_matches_scalar_oracle(korea_fixed_blocs, levers):
                 camp["depth"], rel=1e-9, abs=1e-9
             )
             assert out.scalars["campaign_days_given_attack"][i] == camp["days"]
+        use = expected["nuclear_use"].get("dprk_attack")
+        got_use = out.scalars["p_nuclear_use_given_war"][i]
+        if use is None:
+            assert np.isnan(got_use)
+        else:
+            assert got_use == pytest.approx(use, rel=1e-9, abs=1e-15)
 
 
 def _simulate_with_draws(model, seed, members, draws):

@@ -16,9 +16,8 @@ def test_objective_slug_known_answers() -> None:
     assert objective_slug("***") == "objective"
 
 
-# Roles that no component reads by name: joint exercises act only through the lever triggers of
-# the scenario's propensity shifts, which name the role themselves (engine/blocs.py).
-NOT_READ_BY_ROLE = {"joint_exercises"}
+# Roles that no component reads by name (none: every role acts in a component).
+NOT_READ_BY_ROLE: set[str] = set()
 
 
 def test_every_lever_role_is_read_by_the_engine_and_documented() -> None:

@@ -124,7 +124,7 @@ def test_every_builtin_source_is_cited(ident):
 def test_korea_encodes_the_article_facts():
     s = load_scenario("korea-2025").scenario
     levers = {lever.id: lever for lever in s.levers}
-    assert levers["relocation_troops"].max == 28500
+    assert levers["relocation_troops"].max == 17000  # the smallest relocatable pool
     for required in (
         "relocation_troops",
         "relocation_date",

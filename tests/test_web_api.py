@@ -49,7 +49,7 @@ def test_scenarios_list_and_detail_give_lever_domains(client: TestClient) -> Non
     detail = client.get("/api/scenarios/korea-2025").json()
     levers = {lever["id"]: lever for lever in detail["levers"]}
     assert levers["relocation_troops"]["kind"] == "number"
-    assert (levers["relocation_troops"]["min"], levers["relocation_troops"]["max"]) == (0, 28500)
+    assert (levers["relocation_troops"]["min"], levers["relocation_troops"]["max"]) == (0, 17000)
     assert levers["one_theatre"]["kind"] == "bool"
     assert levers["opcon_transfer_date"]["kind"] == "month_or_never"
     assert levers["relocation_date"]["min_month"] == detail["start"]
@@ -125,7 +125,7 @@ def test_members_over_the_limit_and_bad_levers_are_400(client: TestClient) -> No
     assert response.status_code == 400
     problems = response.json()["problems"]
     messages = " | ".join(p["message"] for p in problems)
-    assert "must lie in [0, 28500], got 99999" in messages
+    assert "must lie in [0, 17000], got 99999" in messages
     assert "unknown lever 'nope'" in messages
     assert "must be true or false" in messages
     assert all(p["file"] == "<request>" for p in problems)
@@ -200,7 +200,7 @@ def test_run_job_progress_summary_series_figures_and_catalogue(client: TestClien
     assert summary["levers"]["relocation_troops"] == 4500
     assert summary["levers"]["one_theatre"] is True
     series = client.get(f"/api/jobs/{job['id']}/series").json()["settings"]["run"]
-    assert series["months"][0] == "2025-06" and series["members"] == MEMBERS
+    assert series["months"][0] == "2025-04" and series["members"] == MEMBERS
     troops = series["series"]["us_troops_korea"]
     assert len(troops["p50"]) == len(series["months"])
     bands = zip(troops["p05"], troops["p50"], troops["p95"], strict=True)

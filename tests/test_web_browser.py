@@ -109,7 +109,7 @@ def test_controls_follow_the_lever_definitions(page: Any) -> None:
         page.locator("#levers-a [data-lever=relocation_troops] input[type=range]").get_attribute(
             "max"
         )
-        == "28500"
+        == "17000"
     )
     assert page.locator("#levers-a [data-lever=one_theatre] input[type=checkbox]").count() == 1
     assert page.locator("#levers-a [data-lever=relocation_date] input[type=month]").count() == 1

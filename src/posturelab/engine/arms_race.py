@@ -20,9 +20,10 @@ Spending never falls below zero.
 Levers
 ------
 ``spending_path``: the actor named in ``arms.spending_path`` leaves Richardson's dynamics and moves
-towards the lever's share ``σ`` of its GDP ``Y`` with adjustment time ``T`` (years),
+towards the lever's share ``σ`` of its GDP ``Y(t) = Y(0) (1 + g)^t``, growing at the section's
+nominal ``gdp_growth`` ``g`` (0 if not given), with adjustment time ``T`` (years),
 
-    x(t) = σY + (x(0) − σY) · exp(−t / T),
+    x(t) = σY(t) + (x(0) − σY(0)) · exp(−t / T),
 
 evaluated at the end of each month. ``modernisation``: while the lever is on, the actor named in
 ``arms.modernisation`` (North Korea) gets the extra grievance ``γ · x(0)`` a year and perceives a
@@ -96,6 +97,7 @@ __all__ = [
 SPENDING = "spending_{actor}"
 WARHEADS = "{actor}_warheads"
 DEAL = "p_denuclearisation_deal"
+DEAL_RISK = "risk_denuclearisation_deal"
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,8 @@ class ArmsState:
     capacity: FloatArray | None
     deal: NDArray[np.bool_]
     rates: dict[str, FloatArray]
+    deal_log: FloatArray | None = None
+    """``sum log(1 - h)`` of the monthly deal hazards so far, before a deal (the member's risk)."""
 
 
 def init_arms(spec: ArmsSpec, p: Mapping[str, FloatArray], n: int) -> ArmsState:
@@ -199,8 +203,10 @@ def init_arms(spec: ArmsSpec, p: Mapping[str, FloatArray], n: int) -> ArmsState:
         a = spec.path_actor
         target = spec.path_share * p[f"actors.{spec.actors[a]}.gdp_usd_bn"]
         years = p["arms.spending_path.adjustment_years"]
+        growth = p.get("arms.spending_path.gdp_growth", np.zeros(n))
         t = (np.arange(spec.n_months) + 1.0) * MONTH
-        path = target[:, None] + (x0[:, a] - target)[:, None] * np.exp(-t[None, :] / years[:, None])
+        grown = target[:, None] * (1.0 + growth[:, None]) ** t[None, :]
+        path = grown + (x0[:, a] - target)[:, None] * np.exp(-t[None, :] / years[:, None])
 
     if spec.warhead_index is not None:
         weights = k[:, spec.warhead_index, :]
@@ -261,6 +267,9 @@ def step_arms(state: ArmsState, month: int, deal_uniforms: FloatArray) -> None:
     r = state.rates
     rate = r["deal_rate_per_year"] * np.exp(-r["deal_threat_sensitivity"] * (m - 1.0))
     hazard = -np.expm1(-rate * MONTH)
+    if state.deal_log is None:
+        state.deal_log = np.zeros(hazard.shape)
+    state.deal_log += np.where(state.deal, 0.0, np.log1p(-hazard))
     state.deal |= deal_uniforms < hazard
     capacity = np.where(
         state.deal, state.capacity, state.capacity + r["production_per_year"] * MONTH
@@ -313,6 +322,18 @@ class ArmsComponent:
                     "probability",
                     "probability",
                     "A denuclearisation deal by the horizon.",
+                    risk=DEAL_RISK,
+                )
+            )
+            out.append(
+                Indicator(
+                    DEAL_RISK,
+                    DEAL_RISK,
+                    "distribution",
+                    "probability",
+                    "The member's probability of a deal by the horizon, from its monthly deal "
+                    "hazards.",
+                    auxiliary=True,
                 )
             )
         return tuple(out)
@@ -340,10 +361,11 @@ class ArmsComponent:
             series[WARHEADS.format(actor=state.spec.warhead_actor)][:, month] = state.warheads
 
     def scalars(self, state: ArmsState) -> dict[str, FloatArray]:
-        """Per-member ``p_denuclearisation_deal`` (1 if a deal came by the horizon)."""
+        """Per-member ``p_denuclearisation_deal`` (1 if a deal came by the horizon) and its risk."""
         if state.spec.warhead_actor is None:
             return {}
-        return {DEAL: state.deal.astype(np.float64)}
+        log = state.deal_log if state.deal_log is not None else np.zeros(state.deal.shape)
+        return {DEAL: state.deal.astype(np.float64), DEAL_RISK: -np.expm1(log)}
 
 
 def _publish(state: ArmsState, world: World) -> None:

@@ -120,6 +120,10 @@ class World:
         Whether each contest's war is on this month, by contest id.
     spending, warheads
         Military spending (USD bn a year) and assembled warheads by actor, this month.
+    capability
+        Capability multiplier of every force, ``(M, F)`` (1 at the start), set by the capability
+        component (procurement, modernisation, exercise readiness); None: 1 everywhere. Every
+        force's strength is its personnel share times this multiplier.
     """
 
     params: Mapping[str, FloatArray]
@@ -133,6 +137,7 @@ class World:
     at_war: dict[str, BoolArray] = field(default_factory=dict)
     spending: dict[str, FloatArray] = field(default_factory=dict)
     warheads: dict[str, FloatArray] = field(default_factory=dict)
+    capability: FloatArray | None = None
 
     @property
     def n(self) -> int:

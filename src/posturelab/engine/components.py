@@ -8,11 +8,13 @@ every active component steps, then every one records. Nothing registers itself a
 1. ``posture``: dated events and levers that move personnel (:mod:`posturelab.engine.posture`);
 2. ``arms``: Richardson spending, spending path, modernisation, warheads and the deal
    (:mod:`posturelab.engine.arms_race`);
-3. ``alignment``: landscape-theory alignment and the cohesion of tracked blocs
+3. ``capability``: procurement from lagged spending, modernisation and exercise readiness as
+   multipliers on forces' strength (:mod:`posturelab.engine.capability`);
+4. ``alignment``: landscape-theory alignment and the cohesion of tracked blocs
    (:mod:`posturelab.engine.blocs`);
-4. ``contests``: allocation, attack decisions, wars and campaigns, strikes and entrapment, in the
+5. ``contests``: allocation, attack decisions, wars and campaigns, strikes and entrapment, in the
    patrons' priority order (:mod:`posturelab.engine.contests`);
-5. ``artillery``: the bombardment of a city when a contest's war starts
+6. ``artillery``: the bombardment of a city when a contest's war starts
    (:mod:`posturelab.engine.artillery`).
 """
 
@@ -23,6 +25,7 @@ from typing import Any
 from posturelab.engine.arms_race import ArmsComponent
 from posturelab.engine.artillery import ArtilleryComponent
 from posturelab.engine.blocs import AlignmentComponent
+from posturelab.engine.capability import CapabilityComponent
 from posturelab.engine.component import Component
 from posturelab.engine.contests import ContestsComponent
 from posturelab.engine.posture import PostureComponent
@@ -30,6 +33,7 @@ from posturelab.engine.posture import PostureComponent
 COMPONENTS: tuple[Component[Any, Any], ...] = (
     PostureComponent(),
     ArmsComponent(),
+    CapabilityComponent(),
     AlignmentComponent(),
     ContestsComponent(),
     ArtilleryComponent(),

@@ -29,8 +29,19 @@ P_WIN = "p_win_{contest}"
 RATIO = "force_ratio_{contest}"
 CREDIBILITY = "credibility_{patron}_{theatre}"
 ENTRAPPED = "p_{actor}_entrapped"
+ENTRAPPED_RISK = "risk_{actor}_entrapped"
 REACHED = "p_{objective}_reached_given_attack"
 TWO_FRONT = "p_two_front_war"
+NUCLEAR = "p_nuclear_use_given_war"
+NUCLEAR_EACH = "p_nuclear_use_given_{contest}"
+
+
+def nuclear_name(spec: ContestsSpec, contest_id: str) -> str:
+    """``p_nuclear_use_given_war`` where one contest has nuclear terms, else one per contest."""
+    if sum(c.nuclear for c in spec.contests) == 1:
+        return NUCLEAR
+    return NUCLEAR_EACH.format(contest=contest_id)
+
 
 CAMPAIGN: dict[str, tuple[str, str, str]] = {
     "depth": (
@@ -98,6 +109,7 @@ def contest_indicators(spec: ContestsSpec) -> tuple[Indicator, ...]:
                 )
             )
         for e in c.entrapment:
+            risk_name = ENTRAPPED_RISK.format(actor=e.actor)
             out.append(
                 Indicator(
                     ENTRAPPED.format(actor=e.actor),
@@ -106,6 +118,32 @@ def contest_indicators(spec: ContestsSpec) -> tuple[Indicator, ...]:
                     "probability",
                     "The patron's ally is drawn into the war of a higher-priority contest by the "
                     "horizon.",
+                )
+            )
+            out.append(
+                Indicator(
+                    risk_name,
+                    ENTRAPPED_RISK,
+                    "distribution",
+                    "probability",
+                    "The member's probability that the ally is drawn in by the horizon given the "
+                    "member's own course of the patron's war (0 without that war); not a risk of "
+                    "the outcome, which also depends on whether that war happens.",
+                    auxiliary=True,
+                )
+            )
+        if c.nuclear:
+            name = nuclear_name(spec, c.id)
+            out.append(
+                Indicator(
+                    name,
+                    NUCLEAR if name == NUCLEAR else NUCLEAR_EACH,
+                    "distribution",
+                    "probability",
+                    "Among members where the attack happens, the chance that the war goes "
+                    "nuclear, from the attacker's warheads and its chance of a quick win in the "
+                    "month the war starts.",
+                    missing=True,
                 )
             )
         if c.campaign == "adm":
@@ -145,6 +183,8 @@ def contest_scalars(
     entrapped: Mapping[tuple[str, str], BoolArray],
     outcome: Mapping[str, Mapping[str, FloatArray]],
     n: int,
+    nuclear_at_start: Mapping[str, FloatArray] | None = None,
+    entrapment_log: Mapping[tuple[str, str], FloatArray] | None = None,
 ) -> dict[str, FloatArray]:
     """Per-member outcomes by the horizon.
 
@@ -162,6 +202,10 @@ def contest_scalars(
         Per campaign contest, the campaign outcome fields at the war's start (NaN: no war).
     n
         Members.
+    nuclear_at_start
+        Per nuclear contest, the chance of nuclear use in the month the war started (NaN: none).
+    entrapment_log
+        Per (contest, ally), ``sum log(1 - q)`` of the monthly entrapment chances while exposed.
     """
     scalars: dict[str, FloatArray] = {}
     for c in spec.contests:
@@ -170,8 +214,15 @@ def contest_scalars(
         scalars[ONSET.format(contest=c.id)] = np.where(start >= 0, start, np.nan)
         scalars[RISK.format(contest=c.id)] = -np.expm1(risk_log[c.id])
         for e in c.entrapment:
-            scalars[ENTRAPPED.format(actor=e.actor)] = entrapped[(c.id, e.actor)].astype(
-                np.float64
+            scalars[ENTRAPPED.format(actor=e.actor)] = entrapped[(c.id, e.actor)].astype(np.float64)
+            log = (entrapment_log or {}).get((c.id, e.actor))
+            scalars[ENTRAPPED_RISK.format(actor=e.actor)] = (
+                -np.expm1(log) if log is not None else np.zeros(n)
+            )
+        if c.nuclear:
+            at_start = (nuclear_at_start or {}).get(c.id)
+            scalars[nuclear_name(spec, c.id)] = (
+                at_start.copy() if at_start is not None else np.full(n, np.nan)
             )
         if c.campaign == "adm":
             out = outcome.get(c.id)

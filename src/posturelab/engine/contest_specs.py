@@ -12,13 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from posturelab.engine.frame import Frame
 from posturelab.registry import objective_slug
-from posturelab.scenario.schema import LeverValue, Reinforcement, Scenario
+from posturelab.scenario.schema import (
+    Contest,
+    LeverValue,
+    Reinforcement,
+    Scenario,
+    TheatrePolicy,
+)
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -67,6 +74,16 @@ class ContestSpec:
     defender_reinforcements: tuple[ReinforcementSpec, ...] = ()
     strike_forces: IntArray | None = None
     entrapment: tuple[EntrapmentSpec, ...] = ()
+    has_higher: bool = False
+    """Whether a higher-priority contest of the same patron may draw this theatre's forces."""
+    lower_home_forces: IntArray | None = None
+    """The patron's forces in its lower-priority contests' theatres (the policy may bring them)."""
+    pooled_forces: IntArray | None = None
+    """The patron's other forces in the theatres a one-theatre command pools with this one."""
+    jfhq_forces: IntArray | None = None
+    """The patron's other forces at the origin of the joint headquarters' reinforcements."""
+    nuclear: bool = False
+    """Whether the decision has nuclear terms (``contests.<id>.nuclear.*``)."""
 
 
 @dataclass(frozen=True)
@@ -113,6 +130,10 @@ class ContestsSpec:
     host_command: BoolArray
     one_theatre_month: int | None
     jfhq_month: int | None
+    flexibility_status_quo: float = 0.0
+    one_theatre_status_quo: bool = False
+    jfhq_status_quo: bool = False
+    """The levers' defaults at the first month: the calibration state of the base hazards."""
 
 
 def _reinforcement(
@@ -142,9 +163,11 @@ def compile_contests(
     theatre_of = {loc.id: loc.theatre for loc in scenario.locations}
     distances = {frozenset((d.a, d.b)): f"distances.{d.a}-{d.b}.km" for d in scenario.distances}
     contests: list[ContestSpec] = []
+    policy = {tp.patron: tp for tp in scenario.theatre_policy}
     for contest in sorted(scenario.contests, key=lambda c: (c.priority, c.id)):
         patron_theatres = tuple(contest.patron_theatres) or (contest.theatre,)
         objective = f"theatres.{contest.theatre}.objective_depth_km"
+        links = _posture_links(scenario, contest, patron_theatres, policy, theatre_of, frame)
         contests.append(
             ContestSpec(
                 id=contest.id,
@@ -190,6 +213,8 @@ def compile_contests(
                 entrapment=tuple(
                     EntrapmentSpec(j, e.actor, e.command) for j, e in enumerate(contest.entrapment)
                 ),
+                nuclear=contest.nuclear is not None,
+                **links,
             )
         )
     policies = scenario.theatre_policy
@@ -220,4 +245,56 @@ def compile_contests(
             frame.role_month("one_theatre_date") if frame.roles.get("one_theatre") else None
         ),
         jfhq_month=frame.role_month("jfhq_date"),
+        **_status_quo(scenario, frame),
     )
+
+
+def _posture_links(
+    scenario: Scenario,
+    contest: Contest,
+    patron_theatres: tuple[str, ...],
+    policy: Mapping[str, TheatrePolicy],
+    theatre_of: Mapping[str, str | None],
+    frame: Frame,
+) -> dict[str, Any]:
+    """The patron's forces outside the contest's own that its posture levers bring into play."""
+    patron = contest.patron
+    if patron is None or patron not in policy:
+        return {}
+    tp = policy[patron]
+    forces = frame.forces
+    others = [c for c in scenario.contests if c.patron == patron and c.id != contest.id]
+    lower = tuple(sorted({c.theatre for c in others if c.priority > contest.priority}))
+    lower = tuple(t for t in lower if t not in patron_theatres)
+    pooled: tuple[str, ...] = ()
+    if contest.theatre in tp.pooled_theatres:
+        pooled = tuple(t for t in tp.pooled_theatres if t not in patron_theatres and t not in lower)
+    origin = theatre_of[tp.jfhq_origin] if tp.jfhq_origin else None
+    jfhq: tuple[str, ...] = ()
+    if origin is not None and origin not in patron_theatres and origin not in lower:
+        jfhq = (origin,)
+    return {
+        "has_higher": any(c.priority < contest.priority for c in others),
+        "lower_home_forces": forces.select(patron, lower),
+        "pooled_forces": forces.select(patron, pooled),
+        "jfhq_forces": forces.select(patron, jfhq),
+    }
+
+
+def _status_quo(scenario: Scenario, frame: Frame) -> dict[str, Any]:
+    """The posture levers at their defaults in the first month (the calibration state)."""
+    defaults = {lv.role: lv.default for lv in scenario.levers if lv.role is not None}
+
+    def at_start(role: str) -> bool:
+        value = defaults.get(role)
+        return isinstance(value, str) and value != "never" and frame.month_number(value) <= 0
+
+    flexibility = defaults.get("strategic_flexibility", 0.0)
+    return {
+        "flexibility_status_quo": float(flexibility)
+        if isinstance(flexibility, int | float)
+        else 0.0,
+        "one_theatre_status_quo": defaults.get("one_theatre") is True
+        and at_start("one_theatre_date"),
+        "jfhq_status_quo": at_start("jfhq_date"),
+    }

@@ -8,8 +8,10 @@ Every month, for each contest in the patrons' priority order (DESIGN 3, steps 4 
    reinforcements slow (:mod:`posturelab.engine.campaigns`);
 2. the attacker's calculus (:mod:`posturelab.models.decision`): the chance of a quick win from the
    scored force ratio, or from the depth the theatre campaign reaches for a contest with
-   ``campaign: adm`` (recomputed only for members whose balance changed), the patron's tripwire
-   credibility, the partners' support with the bloc cohesion published by the alignment
+   ``campaign: adm`` (recomputed only for members whose balance changed), the credibility of the
+   patron's committed forces (weighted by the posture levers across its theatres,
+   :meth:`ContestsState.committed`), the partners' support with the bloc cohesion published by
+   the alignment component, the nuclear terms with the attacker's warheads published by the arms
    component, and the monthly hazard ``h = min(h_max, h_base · exp(β EU))``;
 3. a war starts where the member's event draw at the contest's first slot falls below ``h``; it
    lasts the contest's ``war_months``; a campaign's outcome is recorded at its start;
@@ -21,9 +23,9 @@ The contests form one component because their order within a month is part of th
 that a higher-priority contest starts this month already distracts the patron in the lower ones,
 and a strike it causes already weakens the forces they weigh.
 
-``h_base`` is calibrated per member at initialisation so that the status quo at the start (no
-levers, no events, no distraction, the blocs' status-quo cohesion) has the monthly hazard implied by
-the contest's annual prior (:func:`posturelab.models.decision.calibrate_base`).
+``h_base`` is calibrated per member at initialisation so that the status quo at the start (every
+lever at its default, no events, no distraction, the blocs' status-quo cohesion) has the monthly
+hazard implied by the contest's annual prior (:func:`posturelab.models.decision.calibrate_base`).
 """
 
 from __future__ import annotations
@@ -57,11 +59,19 @@ SLOTS_PER_CONTEST = 3
 OUTCOME_FIELDS = ("reached", "depth", "days", "loss_a", "loss_d")
 
 
-def _decision_params(p: Mapping[str, FloatArray], contest_id: str) -> decision.DecisionParams:
+OPTIONAL_TERMS = {"c_war": 0.0, "win_ratio": 1.0, "distraction_weight": 0.0}
+"""Decision terms a contest may leave out, with the value that makes them inert."""
+
+
+def _decision_params(
+    p: Mapping[str, FloatArray], contest_id: str, n: int
+) -> decision.DecisionParams:
     prefix = f"contests.{contest_id}"
-    return decision.DecisionParams(
-        **{name: p[f"{prefix}.{name}"] for name in decision.DecisionParams.__dataclass_fields__}
-    )
+    values = {}
+    for name in decision.DecisionParams.__dataclass_fields__:
+        key = f"{prefix}.{name}"
+        values[name] = p[key] if key in p else np.full(n, OPTIONAL_TERMS[name])
+    return decision.DecisionParams(**values)
 
 
 @dataclass
@@ -87,6 +97,13 @@ class ContestsState:
     campaign: dict[str, CampaignOutcome] = field(default_factory=dict)
     outcome: dict[str, dict[str, FloatArray]] = field(default_factory=dict)
     month_values: dict[str, FloatArray] = field(default_factory=dict)
+    entrapment_log: dict[tuple[str, str], FloatArray] = field(default_factory=dict)
+    """``sum log(1 - q)`` of the monthly entrapment chances while exposed (the member's risk)."""
+    nuclear: dict[str, decision.NuclearParams] = field(default_factory=dict)
+    nuclear_use: dict[str, FloatArray] = field(default_factory=dict)
+    """This month's chance that a war of the contest goes nuclear (nuclear contests)."""
+    nuclear_at_start: dict[str, FloatArray] = field(default_factory=dict)
+    """That chance in the month each member's war started (NaN: no war)."""
     """This month's values of the contests' series, written by :meth:`ContestsComponent.record`."""
 
     @property
@@ -100,8 +117,56 @@ class ContestsState:
         return published.get(c.attacker, self.default_cohesion)
 
     def strength(self) -> FloatArray:
-        """Every force's strength factor, current over initial personnel."""
-        return scoring.strength_factor(self.world.personnel, self.world.scores.personnel)
+        """Every force's strength factor: current over initial personnel, times its capability."""
+        factor = scoring.strength_factor(self.world.personnel, self.world.scores.personnel)
+        if self.world.capability is not None:
+            factor = factor * self.world.capability
+        return factor
+
+    def committed(self, c: ContestSpec, month: int, *, status_quo: bool = False) -> FloatArray:
+        """Weight of each of the patron's forces in the contest's committed forces, ``(M, F)``.
+
+        1 for the forces in the patron's theatres of the contest. Under strategic flexibility or a
+        one-theatre command, the share ``s`` of the patron's forces that the allocation policy
+        would draw out of a lower-priority theatre counts towards this contest's forces, and the
+        lower-priority theatre's attacker discounts its own patron forces by ``a s`` (``a`` the
+        policy's ``anticipation``); under a one-theatre command the patron's forces in the other
+        pooled theatres count with the policy's ``one_theatre_pooled_weight``, and once the joint
+        headquarters operates those at its origin with ``jfhq_pooled_weight``. In the calibration
+        state the levers are at their defaults in the first month.
+        """
+        spec, p, n = self.spec, self.world.params, self.n
+        weights = np.zeros((n, self.world.personnel.shape[1]))
+        weights[:, c.patron_forces] = 1.0
+        if c.patron is None or c.patron not in spec.policy_patrons:
+            return weights
+        tp = f"theatre_policy.{c.patron}"
+        zero = np.zeros(n)
+        if status_quo:
+            flex, one, jfhq = (
+                spec.flexibility_status_quo,
+                spec.one_theatre_status_quo,
+                spec.jfhq_status_quo,
+            )
+        else:
+            flex, one, jfhq = (
+                spec.flexibility,
+                bool(spec.one_theatre[month]),
+                bool(spec.jfhq[month]),
+            )
+        share = theatres.drawn_share(flex, one, p.get(f"{tp}.one_theatre_draw", zero))
+        if c.has_higher:
+            keep = 1.0 - p.get(f"{tp}.anticipation", zero) * share
+            weights[:, c.patron_home_forces] *= keep[:, None]
+        if c.lower_home_forces is not None and c.lower_home_forces.size:
+            weights[:, c.lower_home_forces] += share[:, None]
+        if one and c.pooled_forces is not None and c.pooled_forces.size:
+            weights[:, c.pooled_forces] += p.get(f"{tp}.one_theatre_pooled_weight", zero)[:, None]
+        if jfhq and c.jfhq_forces is not None and c.jfhq_forces.size:
+            current = weights[:, c.jfhq_forces]
+            extra = p.get(f"{tp}.jfhq_pooled_weight", zero)[:, None]
+            weights[:, c.jfhq_forces] = np.maximum(current, extra)
+        return weights
 
     def at_war(self, contest_id: str, month: int) -> BoolArray:
         """Whether the contest's war is on in ``month``."""
@@ -164,13 +229,18 @@ class ContestsState:
                 getattr(old, name)[rows] = getattr(fresh, name)
         changed[rows] = False
 
-    def p_win(self, index: int, month: int, distracted: BoolArray) -> tuple[FloatArray, FloatArray]:
-        """The attacker's perceived chance of a quick win, and the scored force ratio."""
+    def p_win(
+        self, index: int, month: int, distracted: BoolArray, weights: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """The attacker's perceived chance of a quick win, and the scored force ratio.
+
+        ``weights`` are the patron's committed forces (:meth:`committed`).
+        """
         c = self.spec.contests[index]
         q = self.params[c.id]
         totals = self.world.scores.total(self.strength())
         attack = totals[:, c.attacker_forces].sum(axis=1)
-        defence = totals[:, c.defender_forces].sum(axis=1) + totals[:, c.patron_forces].sum(axis=1)
+        defence = totals[:, c.defender_forces].sum(axis=1) + (totals * weights).sum(axis=1)
         ratio = attack / np.maximum(defence, 1e-9)
         if c.campaign == "adm":
             self.refresh_campaign(c, month, distracted)
@@ -186,15 +256,29 @@ class ContestsState:
         """The attacker's expected utility of war, its P_win, the credibility and the ratio."""
         c = self.spec.contests[index]
         q = self.params[c.id]
-        p_win, ratio = self.p_win(index, month, distracted)
-        tripwire = self.world.personnel[:, c.patron_forces].sum(axis=1)
+        weights = self.committed(c, month, status_quo=status_quo)
+        p_win, ratio = self.p_win(index, month, distracted, weights)
+        tripwire = (self.world.personnel * weights).sum(axis=1)
         cred = decision.credibility(
             tripwire, q.tripwire_half, q.base_credibility, q.distraction_weight, distracted
         )
         in_force = self.spec.relation_active[month, self.partner_columns[c.id]]
         cohesion = self.cohesion(c, status_quo=status_quo)
         support = decision.partner_support(self.commitments[c.id], in_force, cohesion)
-        return decision.expected_utility(p_win, cred, support, q), p_win, cred, ratio
+        nuclear = self.nuclear.get(c.id)
+        warheads = self.warheads(c) if nuclear is not None else None
+        eu = decision.expected_utility(p_win, cred, support, q, nuclear, warheads)
+        if nuclear is not None and warheads is not None:
+            shield = decision.nuclear_shield(warheads, nuclear.shield_half)
+            self.nuclear_use[c.id] = decision.p_nuclear_use(shield, p_win, nuclear)
+        return eu, p_win, cred, ratio
+
+    def warheads(self, c: ContestSpec) -> FloatArray:
+        """The attacker's assembled warheads this month (its stated stock if none is tracked)."""
+        published = self.world.warheads.get(c.attacker)
+        if published is not None:
+            return published
+        return self.world.params.get(f"actors.{c.attacker}.nuclear_warheads", np.zeros(self.n))
 
     def strikes_and_entrapment(self, index: int, month: int) -> None:
         """Strikes on the patron's forces elsewhere and the entrapment of its allies, in war."""
@@ -229,12 +313,17 @@ class ContestsState:
             )
             key = (c.id, e.actor)
             draws = world.event_draws(ContestsComponent.name, month, base + 2)
-            self.entrapped[key] |= fighting & ~self.entrapped[key] & (draws < chance)
+            exposed = fighting & ~self.entrapped[key]
+            log = self.entrapment_log.setdefault(key, np.zeros(self.n))
+            log += np.where(exposed, np.log1p(-np.minimum(chance, 1.0 - 1e-16)), 0.0)
+            self.entrapped[key] |= exposed & (draws < chance)
 
     def record_war(self, c: ContestSpec, starts: BoolArray, month: int) -> None:
         """Set the war's start and end for members where it starts; keep its campaign outcome."""
         self.war_start[c.id][starts] = month
         self.war_end[c.id][starts] = month + np.maximum(self.war_months[c.id][starts], 1)
+        if c.id in self.nuclear_at_start:
+            self.nuclear_at_start[c.id][starts] = self.nuclear_use[c.id][starts]
         if c.campaign != "adm" or not starts.any():
             return
         outcome = self.outcome.setdefault(
@@ -262,7 +351,7 @@ def init_contests(spec: ContestsSpec, world: World) -> ContestsState:
     state = ContestsState(
         spec=spec,
         world=world,
-        params={c.id: _decision_params(p, c.id) for c in contests},
+        params={c.id: _decision_params(p, c.id, n) for c in contests},
         default_cohesion=p.get("parameters.bloc_cohesion", np.ones(n)),
         commitments={
             c.id: (
@@ -289,7 +378,17 @@ def init_contests(spec: ContestsSpec, world: World) -> ContestsState:
             (c.id, e.actor): np.zeros(n, dtype=bool) for c in contests for e in c.entrapment
         },
     )
-    # Calibration: the status-quo state at the start (no levers, no events, no distraction).
+    for c in contests:
+        if c.nuclear:
+            prefix = f"contests.{c.id}.nuclear"
+            state.nuclear[c.id] = decision.NuclearParams(
+                **{
+                    name: p[f"{prefix}.{name}"]
+                    for name in decision.NuclearParams.__dataclass_fields__
+                }
+            )
+            state.nuclear_at_start[c.id] = np.full(n, np.nan)
+    # Calibration: the status-quo state at the start (default levers, no events, no distraction).
     calm = np.zeros(n, dtype=bool)
     for i, c in enumerate(contests):
         eu0 = state.expected_utility(i, 0, calm, status_quo=True)[0]
@@ -373,4 +472,6 @@ class ContestsComponent:
             state.entrapped,
             state.outcome,
             state.n,
+            state.nuclear_at_start,
+            state.entrapment_log,
         )

@@ -6,7 +6,8 @@ Each month, before the other components step:
   event's month on;
 * the relocation lever removes ``relocation_troops`` personnel from the patron's relocatable
   forces in the lever's month, in proportion to their size. The troops cannot exceed the
-  relocatable pool; a larger request removes the whole pool.
+  relocatable pool: a request above the pool's smallest possible size (the sum of the lowest
+  personnel of the relocatable forces) is refused at compilation with a message naming the pool.
 
 Personnel lives in :attr:`posturelab.engine.component.World.personnel`, which the contests
 component changes too (forces drawn out to a higher-priority war, strikes). Every force's score
@@ -25,6 +26,9 @@ from numpy.typing import NDArray
 
 from posturelab.engine.component import Indicator, World
 from posturelab.engine.frame import Frame
+from posturelab.errors import Problem, ScenarioError
+from posturelab.scenario.levers import COMMAND_LINE
+from posturelab.scenario.quantity import support
 from posturelab.scenario.schema import LeverValue, Scenario
 
 FloatArray = NDArray[np.float64]
@@ -79,6 +83,8 @@ def compile_posture(
                     )
                 )
     forces = frame.forces
+    troops = float(frame.roles.get("relocation_troops", 0.0) or 0.0)
+    _check_relocation(scenario, frame, troops)
     stationed = list(zip(forces.actor, forces.theatre, strict=True))
     pairs = {
         (c.patron, t)
@@ -95,13 +101,50 @@ def compile_posture(
         changes=tuple(changes),
         relocatable=forces.relocatable,
         relocation_month=frame.role_month("relocation_date"),
-        relocation_troops=float(frame.roles.get("relocation_troops", 0.0) or 0.0),
+        relocation_troops=troops,
         troop_columns=troop_columns,
     )
 
 
+def _check_relocation(scenario: Scenario, frame: Frame, troops: float) -> None:
+    """Refuse a relocation larger than the smallest relocatable pool (a located lever problem)."""
+    if troops <= 0:
+        return
+    names = [f for f, r in zip(frame.forces.ids, frame.forces.relocatable, strict=True) if r]
+    lowest = highest = 0.0
+    for name in names:
+        q = frame.quantities.get(f"forces.{name}.personnel")
+        if q is not None:
+            low, high = support(q)
+            lowest, highest = lowest + low, highest + high
+    if troops <= lowest:
+        return
+    lever = next(
+        (lv.id for lv in scenario.levers if lv.role == "relocation_troops"), "relocation_troops"
+    )
+    pool = ", ".join(names) or "none"
+    raise ScenarioError(
+        [
+            Problem(
+                COMMAND_LINE,
+                None,
+                None,
+                lever,
+                f"lever {lever!r} asks to relocate {troops:,.0f} personnel, more than the "
+                f"relocatable pool holds (forces marked relocatable: {pool}; "
+                f"{lowest:,.0f} to {highest:,.0f} personnel); at most {lowest:,.0f} can be "
+                "relocated in every member",
+            )
+        ]
+    )
+
+
 def relocate(personnel: FloatArray, relocatable: BoolArray, troops: float) -> None:
-    """Remove ``troops`` personnel from the relocatable forces, in proportion to their size."""
+    """Remove ``troops`` personnel from the relocatable forces, in proportion to their size.
+
+    Compilation refuses a request above the pool's smallest size; a pool that a war has already
+    thinned (forces drawn out or struck before the relocation month) loses what remains of it.
+    """
     pool = personnel[:, relocatable].sum(axis=1)
     share = np.where(pool > 0, np.minimum(1.0, troops / np.where(pool > 0, pool, 1.0)), 0.0)
     personnel[:, relocatable] *= (1.0 - share)[:, None]
@@ -116,9 +159,8 @@ def apply_month(
         if change.month == month:
             personnel[:, change.force] = params[change.parameter]
             changed = True
-    if month == spec.relocation_month:
-        if spec.relocation_troops > 0:
-            relocate(personnel, spec.relocatable, spec.relocation_troops)
+    if month == spec.relocation_month and spec.relocation_troops > 0:
+        relocate(personnel, spec.relocatable, spec.relocation_troops)
         changed = True
     return changed
 

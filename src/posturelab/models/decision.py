@@ -10,6 +10,27 @@ For a potential attacker, each month and each ensemble member:
     EU &= P_{win} V_{win} - (1 - P_{win})\,C_{lose}\,(1 - support) - C_{pun}\,Cred - C_{war} \\
     h &= \min\big(h_{max},\ h_{base}\,e^{\beta EU}\big)
 
+For an attacker with nuclear weapons (a contest's ``nuclear`` terms) the calculus becomes
+
+.. math::
+
+    S &= W / (W + W_{1/2}) \\
+    P_{nuc} &= \min\big(1,\ S\,(u_0 + u_{lose}\,(1 - P_{win}))\big) \\
+    EU &= P_{win} V_{win} (1 + \lambda S) - (1 - P_{win})\,C_{lose}\,(1 - support)
+          - C_{pun}\,Cred\,\big(1 - S\,(1 - e)\big) - C_{war} - P_{nuc}\,C_{nuc}\,e
+
+with :math:`W` the attacker's assembled warheads this month (published by the arms component),
+:math:`S` the *shield*, the share of its nuclear leverage it holds with :math:`W` warheads
+(:math:`W_{1/2}` warheads give half); :math:`\lambda` the coercive leverage a shield adds to
+the value of a quick gain (the stability-instability paradox: Snyder 1965; emboldenment, Bell
+2015); :math:`e` the credibility of the patron's extended deterrence, the chance that it punishes
+and answers nuclear use despite the attacker's shield (decoupling); :math:`P_{nuc}` the chance
+that the war goes nuclear, with :math:`u_0` the chance of use however the war goes and
+:math:`u_{lose}` the added chance when it goes badly (the conditions of North Korea's 2022 law on
+its nuclear forces: an attack on the leadership or the nuclear command, or the need to take the
+initiative and prevent the war's expansion); :math:`C_{nuc}` the cost to the attacker of the
+patron's answer to nuclear use.
+
 where :math:`R` is the attacker's scored forward strength over the defence's (the provisional view
 of the balance; the campaign model replaces it with the depth a campaign reaches), :math:`R_{50}`
 the ratio at which the attacker sees even odds and :math:`s` its misperception scale; :math:`T` the
@@ -34,6 +55,18 @@ Huth, P. & Russett, B. (1984). What makes deterrence work? Cases from 1900 to 19
 Politics* 36(4), 496-526.
 
 Bueno de Mesquita, B. (1981). *The War Trap*. Yale University Press. (Expected utility of war.)
+
+Snyder, G. H. (1965). The balance of power and the balance of terror. In P. Seabury (ed.), *The
+Balance of Power*. Chandler. (The stability-instability paradox.)
+
+Bell, M. S. (2015). Beyond emboldenment: how acquiring nuclear weapons can change foreign policy.
+*International Security* 40(1), 87-119.
+
+Narang, V. (2014). *Nuclear Strategy in the Modern Era*. Princeton University Press. (Asymmetric
+escalation postures of regional nuclear powers.)
+
+DPRK Supreme People's Assembly (2022). Law on the state policy on nuclear forces, 8 September 2022
+(KCNA, 9 September 2022).
 """
 
 from __future__ import annotations
@@ -61,6 +94,29 @@ class DecisionParams:
     tripwire_half: FloatArray
     base_credibility: FloatArray
     distraction_weight: FloatArray
+
+
+@dataclass(frozen=True)
+class NuclearParams:
+    """Per-member nuclear terms of one attacker's calculus (module docstring)."""
+
+    shield_half: FloatArray
+    leverage: FloatArray
+    extended_deterrence: FloatArray
+    use_base: FloatArray
+    use_losing: FloatArray
+    c_nuclear: FloatArray
+
+
+def nuclear_shield(warheads: FloatArray, half: FloatArray) -> FloatArray:
+    r""":math:`S = W / (W + W_{1/2})`, in [0, 1)."""
+    w = np.maximum(np.asarray(warheads, dtype=np.float64), 0.0)
+    return np.asarray(w / (w + half))
+
+
+def p_nuclear_use(shield: FloatArray, p_win: FloatArray, n: NuclearParams) -> FloatArray:
+    r""":math:`P_{nuc} = \min(1, S (u_0 + u_{lose} (1 - P_{win})))`."""
+    return np.minimum(1.0, shield * (n.use_base + n.use_losing * (1.0 - p_win)))
 
 
 def logistic(x: FloatArray) -> FloatArray:
@@ -107,11 +163,35 @@ def partner_support(
 
 
 def expected_utility(
-    p_win: FloatArray, cred: FloatArray, support: FloatArray, p: DecisionParams
+    p_win: FloatArray,
+    cred: FloatArray,
+    support: FloatArray,
+    p: DecisionParams,
+    nuclear: NuclearParams | None = None,
+    warheads: FloatArray | None = None,
 ) -> FloatArray:
-    r""":math:`P_{win} V_{win} - (1-P_{win}) C_{lose} (1-support) - C_{pun} Cred - C_{war}`."""
+    r"""The attacker's expected utility of war (module docstring).
+
+    Without ``nuclear`` terms:
+    :math:`P_{win} V_{win} - (1-P_{win}) C_{lose} (1-support) - C_{pun} Cred - C_{war}`; with them
+    and the attacker's ``warheads``, the shield, leverage, decoupling and escalation terms.
+    """
+    if nuclear is None or warheads is None:
+        return (
+            p_win * p.v_win
+            - (1.0 - p_win) * p.c_lose * (1.0 - support)
+            - p.c_punish * cred
+            - p.c_war
+        )
+    shield = nuclear_shield(warheads, nuclear.shield_half)
+    e = nuclear.extended_deterrence
+    use = p_nuclear_use(shield, p_win, nuclear)
     return (
-        p_win * p.v_win - (1.0 - p_win) * p.c_lose * (1.0 - support) - p.c_punish * cred - p.c_war
+        p_win * p.v_win * (1.0 + nuclear.leverage * shield)
+        - (1.0 - p_win) * p.c_lose * (1.0 - support)
+        - p.c_punish * cred * (1.0 - shield * (1.0 - e))
+        - p.c_war
+        - use * nuclear.c_nuclear * e
     )
 
 

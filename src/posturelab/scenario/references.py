@@ -45,6 +45,7 @@ def check_references(data: Any) -> list[tuple[Path, str]]:
         _lever_refs,
         _scoring_refs,
         _target_refs,
+        _capability_refs,
     ):
         found.extend(check(data))
     return found
@@ -467,3 +468,38 @@ def _target_refs(data: dict[str, Any]) -> Found:
             problem = lever.check(value)
             if problem:
                 yield path, f"lever {key!r} {problem}"
+
+
+def _capability_refs(data: dict[str, Any]) -> Found:
+    """References of the capability section: actors with spending, theatres, the levers."""
+    section = data.get("capability")
+    if not isinstance(section, dict):
+        return
+    actors, theatres = _ids(data, "actors"), _ids(data, "theatres")
+    arms_section = data.get("arms")
+    arms: dict[str, Any] = arms_section if isinstance(arms_section, dict) else {}
+    listed = {
+        item["id"]: i
+        for i, item in enumerate(arms.get("actors") or [])
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    }
+    roles = {item.get("role") for _, item in _items(data, "levers")}
+    for i, item in enumerate(section.get("procurement") or []):
+        if isinstance(item, dict):
+            path = ("capability", "procurement", i, "id")
+            yield from _ref(item.get("id"), listed, "arms actor", "arms.actors", path)
+    for part, role in (("modernisation", "modernisation"), ("exercises", "joint_exercises")):
+        entry = section.get(part)
+        if not isinstance(entry, dict):
+            continue
+        yield from _ref(
+            entry.get("theatre"), theatres, "theatre", "theatres", ("capability", part, "theatre")
+        )
+        if part == "modernisation":
+            yield from _ref(
+                entry.get("actor"), actors, "actor", "actors", ("capability", part, "actor")
+            )
+        for j, actor in enumerate(entry.get("actors") or []):
+            yield from _ref(actor, actors, "actor", "actors", ("capability", part, "actors", j))
+        if role not in roles:
+            yield ("capability", part), f"no lever of this scenario plays the role {role!r}"

@@ -531,6 +531,24 @@ class Artillery(Strict):
     counter_battery_per_hour: Fraction
 
 
+class NuclearTerms(Strict):
+    """The nuclear terms of an attacker's calculus (``docs/models/decision.md``).
+
+    ``shield_half``: the attacker's warheads at which its shield is half; ``leverage``: the value a
+    full shield adds to a quick gain, as a share; ``extended_deterrence``: the chance that the
+    patron punishes and answers nuclear use despite the shield; ``use_base`` and ``use_losing``:
+    the chance of nuclear use in war with a full shield, whatever happens and added when losing;
+    ``c_nuclear``: the cost to the attacker of the patron's answer, in the contest's utility unit.
+    """
+
+    shield_half: Positive
+    leverage: NonNegative
+    extended_deterrence: Fraction
+    use_base: Fraction
+    use_losing: Fraction
+    c_nuclear: NonNegative
+
+
 class Contest(Strict):
     """A potential attack: who might attack whom, where, and the terms of its decision (DESIGN 5.3).
 
@@ -556,14 +574,25 @@ class Contest(Strict):
     v_win: NonNegative
     c_lose: NonNegative
     c_punish: NonNegative
-    c_war: NonNegative
+    c_war: NonNegative | None = Field(
+        default=None,
+        description=(
+            "A constant cost of war (default 0). It cancels in the calibrated hazard unless the "
+            "contest's other terms make it matter; see docs/models/decision.md."
+        ),
+    )
     beta: Positive
     h_max: Fraction
-    win_ratio: Positive
+    win_ratio: Positive | None = Field(
+        default=None, description="Needed with campaign: ratio (the ratio of even odds)."
+    )
     misperception: Positive
     tripwire_half: Positive
     base_credibility: Fraction
-    distraction_weight: Fraction
+    distraction_weight: Fraction | None = Field(
+        default=None,
+        description="Credibility lost while the patron fights a higher-priority war (default 0).",
+    )
     war_months: NonNegative | None = Field(
         default=None, description="How long a war lasts once started (default: to the end)."
     )
@@ -571,6 +600,10 @@ class Contest(Strict):
     campaign_terms: CampaignTerms | None = None
     strike: Strike | None = None
     artillery: Artillery | None = None
+    nuclear: NuclearTerms | None = Field(
+        default=None,
+        description="Nuclear terms of the decision; the attacker's warheads come from 'arms'.",
+    )
     entrapment: list[Entrapment] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -579,6 +612,8 @@ class Contest(Strict):
             raise ValueError("campaign 'adm' needs 'campaign_terms'")
         if self.campaign == "ratio" and self.campaign_terms is not None:
             raise ValueError("'campaign_terms' only apply with campaign: adm")
+        if self.campaign == "ratio" and self.win_ratio is None:
+            raise ValueError("campaign 'ratio' needs 'win_ratio'")
         return self
 
 
@@ -640,6 +675,27 @@ class TheatrePolicy(Strict):
     )
     distracted_share_factor: Fraction = Field(
         description="Share of the patron's reinforcements still sent while it fights elsewhere."
+    )
+    anticipation: Fraction | None = Field(
+        default=None,
+        description=(
+            "Share of the forces that the policy may draw out of a lower-priority theatre which "
+            "that theatre's attacker already discounts before they leave."
+        ),
+    )
+    one_theatre_pooled_weight: Fraction | None = Field(
+        default=None,
+        description=(
+            "Weight with which the patron's forces in the other pooled theatres count towards a "
+            "theatre's committed forces under a one-theatre command."
+        ),
+    )
+    jfhq_pooled_weight: Fraction | None = Field(
+        default=None,
+        description=(
+            "Weight with which the patron's forces at the joint headquarters' origin count "
+            "towards the committed forces of the theatres it reinforces, once it operates."
+        ),
     )
 
 
@@ -780,10 +836,14 @@ class Reaction(Strict):
 
 
 class SpendingPath(Strict):
-    """The actor whose spending follows the ``spending_path`` lever (a target share of GDP)."""
+    """The actor whose spending follows the ``spending_path`` lever (a target share of GDP).
+
+    ``gdp_growth``: the actor's nominal GDP growth a year, so the target grows with the economy.
+    """
 
     actor: Id
     adjustment_years: Positive
+    gdp_growth: Annotated[Quantity, AfterValidator(within(-0.2, 0.3))] | None = None
 
 
 class Modernisation(Strict):
@@ -809,6 +869,44 @@ class Warheads(Strict):
     deal_rate_per_year: Fraction
     deal_threat_sensitivity: NonNegative
     dismantle_per_year: NonNegative
+
+
+class Procurement(Strict):
+    """An actor whose forces' capability follows its spending (``id``: the actor).
+
+    ``lag_years``: from appropriation to fielded equipment; ``service_life_years``: the life over
+    which equipment is written off (``docs/models/capability.md``).
+    """
+
+    id: Id
+    lag_years: NonNegative
+    service_life_years: Positive
+
+
+class ForceModernisation(Strict):
+    """The ``modernisation`` lever's effect on the patron's forces in a theatre."""
+
+    actor: Id
+    theatre: Id
+    gain: NonNegative
+    ramp_years: Positive
+
+
+class Exercises(Strict):
+    """The readiness that the ``joint_exercises`` lever keeps up in the exercising forces."""
+
+    actors: Annotated[list[Id], Field(min_length=1)]
+    theatre: Id
+    readiness_loss: Fraction
+    decay_months: Positive
+
+
+class Capability(Strict):
+    """Capability multipliers on forces' strength: procurement, modernisation, exercises."""
+
+    procurement: list[Procurement] = Field(default_factory=list)
+    modernisation: ForceModernisation | None = None
+    exercises: Exercises | None = None
 
 
 class Arms(Strict):
@@ -916,6 +1014,7 @@ class Scenario(Strict):
     blocs: list[Bloc] = Field(default_factory=list)
     propensity_shifts: list[PropensityShift] = Field(default_factory=list)
     arms: Arms | None = None
+    capability: Capability | None = None
     targets: list[Target] = Field(default_factory=list)
 
     @model_validator(mode="before")
