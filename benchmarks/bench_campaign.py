@@ -30,7 +30,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from posturelab.models.campaign import SCALAR_FIELDS, ADMParams, simulate_adm, simulate_adm_scalar
+from posturelab.models.campaign import SCALAR_FIELDS, ADMParams, simulate_adm
+from posturelab.models.campaign_scalar import simulate_adm_scalar
 
 
 def ensemble(rng: np.random.Generator, m: int) -> ADMParams:

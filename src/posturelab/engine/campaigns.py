@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from posturelab.engine.contest_specs import ContestSpec, ContestsSpec, ReinforcementSpec
 from posturelab.engine.forces import ForceScores
-from posturelab.models import campaign, theatres
+from posturelab.models import campaign, campaign_mechanisms, theatres
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -26,6 +26,10 @@ IntArray = NDArray[np.int64]
 TERMS = (
     "alpha0", "rho", "W_max", "alpha_dT", "alpha_aT", "k", "K_d", "K_a", "S_d", "S_a",
     "alpha_da", "alpha_aa", "breakpoint_A", "breakpoint_D",
+)  # fmt: skip
+#: Optional terms passed to the ADM as they are (docs/models/campaign.md).
+OPTIONAL_TERMS = (
+    "breakpoint_A_momentum", "breakpoint_D_momentum", "pursuit_km_per_day", "reform_share",
 )  # fmt: skip
 
 
@@ -60,6 +64,7 @@ def _reinforcement_schedule(
     rows: IntArray,
     context: TheatreContext,
     days: int,
+    lead: FloatArray | None = None,
 ) -> FloatArray | None:
     if not specs:
         return None
@@ -105,6 +110,9 @@ def _reinforcement_schedule(
                 lethality[:, j],
             )
         start[:, j] = theatres.delay_days(p[f"{prefix}.prep_days"][rows], km, lift, vacuum, factor)
+        if lead is not None:
+            # Preparation starts on the warning day, `lead` days before the attack.
+            start[:, j] = np.maximum(start[:, j] - lead, 0.0)
         spread[:, j] = p[f"{prefix}.spread_days"][rows]
     return theatres.arrival_schedule(lethality, start, spread, days)
 
@@ -122,42 +130,74 @@ def campaign_inputs(
 
     The attacker's lethality is its forward ground score in the theatre; the defender's is the
     defender's and the patron's ground score there; close air support is their effective aircraft.
-    Reinforcements arrive on the schedules of :mod:`posturelab.models.theatres`.
+    Reinforcements arrive on the schedules of :mod:`posturelab.models.theatres`. The optional
+    mechanisms of :mod:`posturelab.models.campaign_mechanisms` (warning and surprise, strikes on
+    air bases, weather and night, special forces, chemical attacks) apply where the contest's
+    campaign terms give them.
     """
     days = spec.campaign_days[contest.id]
     defending = np.concatenate([contest.defender_forces, contest.patron_home_forces])
     ground = scores.ground * strength
     air = scores.aircraft * strength
-    terms = {name: p[f"contests.{contest.id}.campaign_terms.{name}"][rows] for name in TERMS}
+    pre = f"contests.{contest.id}.campaign_terms"
+    terms = {name: p[f"{pre}.{name}"][rows] for name in TERMS}
+    terms.update(
+        {name: p[f"{pre}.{name}"][rows] for name in OPTIONAL_TERMS if f"{pre}.{name}" in p}
+    )
     objective = p[contest.objective][rows] if contest.objective else np.full(rows.size, np.inf)
+    d0 = ground[np.ix_(rows, defending)].sum(axis=1)
+    n = rows.size
+
+    def term(name: str, default: float) -> FloatArray:
+        key = f"{pre}.{name}"
+        return p[key][rows] if key in p else np.full(n, default)
+
+    d0 = d0 * (1.0 - term("sof_disruption", 0.0))
+    cas_share = term("cas_share", 1.0)
+    lead = None
+    ramp = None
+    air_d = None
+    if f"{pre}.warning_days" in p:
+        lead = term("warning_days", 0.0)
+        r = campaign_mechanisms.readiness(
+            lead, term("surprise_readiness", 1.0), term("readiness_ramp_days", 1.0), days
+        )
+        ramp = campaign_mechanisms.ramp_reinforcement(d0, r)
+        d0 = d0 * r[:, 0]
+    else:
+        r = np.ones((n, days + 1))
+    if lead is not None or any(
+        f"{pre}.{k}" in p for k in ("base_strike_share", "cas_weather_night")
+    ):
+        air_d = campaign_mechanisms.air_factor(
+            r,
+            term("base_strike_share", 0.0),
+            term("base_repair_days", 1.0),
+            term("cas_weather_night", 0.0),
+        )
+    rho_f = None
+    if f"{pre}.chemical_degradation" in p:
+        rho_f = campaign_mechanisms.rho_factor(
+            term("chemical_degradation", 0.0), term("chemical_days", 0.0), days
+        )
+    specs_d = contest.defender_reinforcements
+    reinforcement_d = _reinforcement_schedule(
+        spec, contest, specs_d, p, scores, strength, rows, context, days, lead
+    )
+    if ramp is not None:
+        reinforcement_d = ramp if reinforcement_d is None else reinforcement_d + ramp
     params = campaign.ADMParams(
         A0=ground[np.ix_(rows, contest.attacker_forces)].sum(axis=1),
-        D0=ground[np.ix_(rows, defending)].sum(axis=1),
-        Acas0=air[np.ix_(rows, contest.attacker_forces)].sum(axis=1),
-        Dcas0=air[np.ix_(rows, defending)].sum(axis=1),
+        D0=d0,
+        Acas0=air[np.ix_(rows, contest.attacker_forces)].sum(axis=1) * cas_share,
+        Dcas0=air[np.ix_(rows, defending)].sum(axis=1) * cas_share,
         objective_km=objective,
         reinforcement_A=_reinforcement_schedule(
-            spec,
-            contest,
-            contest.attacker_reinforcements,
-            p,
-            scores,
-            strength,
-            rows,
-            context,
-            days,
+            spec, contest, contest.attacker_reinforcements, p, scores, strength, rows, context, days
         ),
-        reinforcement_D=_reinforcement_schedule(
-            spec,
-            contest,
-            contest.defender_reinforcements,
-            p,
-            scores,
-            strength,
-            rows,
-            context,
-            days,
-        ),
+        reinforcement_D=reinforcement_d,
+        air_factor_D=air_d,
+        rho_factor=rho_f,
         **terms,
     )
     return params, days
@@ -175,7 +215,8 @@ def run_campaign(params: campaign.ADMParams, days: int, members: int) -> Campaig
     a0 = np.broadcast_to(np.asarray(params.A0, dtype=np.float64), (members,))
     d0 = np.broadcast_to(np.asarray(params.D0, dtype=np.float64), (members,))
     return CampaignOutcome(
-        depth_km=result.X[:, -1].copy(),
+        # A campaign that takes its objective ends there: the day's overshoot is not depth.
+        depth_km=np.minimum(result.X[:, -1], np.asarray(params.objective_km, dtype=np.float64)),
         objective_reached=result.objective_reached.copy(),
         days=result.days_run.copy(),
         attacker_loss_share=lost_a / np.maximum(a0 + added_a, 1e-12),
