@@ -200,9 +200,18 @@ _RANGES: Final[dict[str, tuple[float, bool, float, bool]]] = {
     "objective_km": (0.0, False, math.inf, True),
     "breakpoint_A": (0.0, True, 1.0, False),
     "breakpoint_D": (0.0, True, 1.0, False),
+    "breakpoint_A_momentum": (0.0, True, 1.0, True),
+    "breakpoint_D_momentum": (0.0, True, 1.0, True),
+    "pursuit_km_per_day": (0.0, True, math.inf, False),
+    "reform_share": (0.0, False, math.inf, False),
 }
 _SCHEDULES: Final[tuple[str, ...]] = ("reinforcement_A", "reinforcement_D")
-CAMPAIGN_KEYS: Final[tuple[str, ...]] = (*SCALAR_FIELDS, *_SCHEDULES, "days")
+#: Daily factors (entry i is day i): allowed range of each entry.
+_FACTORS: Final[dict[str, tuple[float, bool, float, bool]]] = {
+    "air_factor_D": (0.0, True, 1.0, True),
+    "rho_factor": (0.0, False, math.inf, False),
+}
+CAMPAIGN_KEYS: Final[tuple[str, ...]] = (*SCALAR_FIELDS, *_SCHEDULES, *_FACTORS, "days")
 
 
 def _describe_range(low: float, low_in: bool, high: float, high_in: bool) -> str:
@@ -276,6 +285,21 @@ def campaign_params_from_mapping(
             schedule = _parse_schedule(key, value, problem)
             if schedule is not None:
                 values[key] = schedule
+        elif key in _FACTORS:
+            low, low_in, high, high_in = _FACTORS[key]
+            entries = [_number(v) for v in value] if isinstance(value, list) else [None]
+            bad = [
+                i
+                for i, v in enumerate(entries)
+                if v is None
+                or not (v >= low if low_in else v > low)
+                or not (v <= high if high_in else v < high)
+            ]
+            if bad:
+                rule = _describe_range(low, low_in, high, high_in)
+                problem(key, f"must be a list of daily factors {rule} (entry i is day i)")
+            else:
+                values[key] = entries
         elif key == "objective_km" and value is None:
             values[key] = math.inf
         else:
@@ -364,7 +388,7 @@ def _params_payload(params: ADMParams, days: int) -> dict[str, Any]:
     for name in SCALAR_FIELDS:
         value = float(np.asarray(getattr(params, name)))
         payload[name] = None if math.isinf(value) else value
-    for name in _SCHEDULES:
+    for name in (*_SCHEDULES, *_FACTORS):
         schedule = getattr(params, name)
         payload[name] = [] if schedule is None else [float(v) for v in np.ravel(schedule)]
     payload["days"] = days
@@ -568,7 +592,7 @@ def _one_member(params: ADMParams) -> ADMParams:
     values: dict[str, Any] = {
         name: float(np.asarray(getattr(params, name)).reshape(-1)[0]) for name in SCALAR_FIELDS
     }
-    for name in _SCHEDULES:
+    for name in (*_SCHEDULES, *_FACTORS):
         schedule = getattr(params, name)
         values[name] = None if schedule is None else np.asarray(schedule).reshape(-1)
     return ADMParams(**values)

@@ -101,6 +101,7 @@ __all__ = [
     "HORIZON",
     "OBJECTIVE",
     "SCALAR_FIELDS",
+    "SCHEDULE_FIELDS",
     "STOP_REASONS",
     "ADMParams",
     "ADMResult",

@@ -186,12 +186,12 @@ def series_quantiles(dataset: xr.Dataset, units: Mapping[str, str]) -> dict[str,
 
 
 def _one_member(params: Any) -> Any:
-    from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
+    from posturelab.models.campaign import SCALAR_FIELDS, SCHEDULE_FIELDS, ADMParams
 
     values: dict[str, Any] = {
         name: float(np.asarray(getattr(params, name)).reshape(-1)[0]) for name in SCALAR_FIELDS
     }
-    for name in ("reinforcement_A", "reinforcement_D"):
+    for name in SCHEDULE_FIELDS:
         schedule = getattr(params, name)
         values[name] = None if schedule is None else np.asarray(schedule).reshape(-1)
     return ADMParams(**values)
