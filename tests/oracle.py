@@ -202,7 +202,7 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
         )
         trace = simulate_adm_scalar(params, days)
         return {
-            "depth": min(trace["X"][-1], v[c.objective] if c.objective else math.inf),
+            "depth": trace["X"][-1],
             "reached": trace["objective_day"][0] >= 0,
             "days": trace["days_run"][0],
         }

@@ -215,8 +215,7 @@ def run_campaign(params: campaign.ADMParams, days: int, members: int) -> Campaig
     a0 = np.broadcast_to(np.asarray(params.A0, dtype=np.float64), (members,))
     d0 = np.broadcast_to(np.asarray(params.D0, dtype=np.float64), (members,))
     return CampaignOutcome(
-        # A campaign that takes its objective ends there: the day's overshoot is not depth.
-        depth_km=np.minimum(result.X[:, -1], np.asarray(params.objective_km, dtype=np.float64)),
+        depth_km=result.X[:, -1].copy(),
         objective_reached=result.objective_reached.copy(),
         days=result.days_run.copy(),
         attacker_loss_share=lost_a / np.maximum(a0 + added_a, 1e-12),
