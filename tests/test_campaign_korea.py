@@ -1,4 +1,4 @@
-"""korea-2025's campaign is not degenerate: both a halt near the line and the fall of Seoul occur."""
+"""korea-2025's campaign is not degenerate: both a halt near the line and Seoul's fall occur."""
 
 from __future__ import annotations
 
