@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from posturelab.engine.compiled import compile_scenario
@@ -49,3 +51,14 @@ def test_the_defence_starts_at_its_ready_share_and_the_rest_arrives() -> None:
     # Short warning means a weaker start: the members with no more than 2 days of warning start
     # with a smaller ready share than those with more than 12.
     assert np.mean(ready[w <= 2]) < np.mean(ready[w > 12])
+
+
+def test_a_mechanism_missing_a_term_is_a_located_error(tmp_path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    text = Path(__file__).resolve().parents[1] / "src/posturelab/scenario/library/korea-2025.yaml"
+    lines = [line for line in text.read_text().splitlines() if "reform_share:" not in line]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("\n".join(lines) + "\n")
+    result = run_cli("validate", str(bad))
+    assert result.code == 2
+    assert "campaign_terms" in result.err and "missing reform_share" in result.err
+    assert f"{bad}:" in result.err
