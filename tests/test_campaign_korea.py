@@ -62,3 +62,19 @@ def test_a_mechanism_missing_a_term_is_a_located_error(tmp_path, run_cli) -> Non
     assert result.code == 2
     assert "campaign_terms" in result.err and "missing reform_share" in result.err
     assert f"{bad}:" in result.err
+
+
+def test_the_engine_ensemble_has_both_outcomes_among_its_attacks() -> None:
+    # The must-hold of the ground campaign: in a 1,000-member run at default settings, some
+    # attacks stall near the line and some take Seoul (docs/models/campaign.md).
+    from posturelab.engine.run import RunOptions, run_ensemble
+
+    scenario = load_scenario("korea-2025").scenario
+    levers = resolve_levers(scenario, {})
+    data = run_ensemble(scenario, levers, RunOptions(members=1000, seed=20250531)).dataset
+    depth = data["campaign_depth_km_given_attack"].values
+    seoul = data["p_seoul_reached_given_attack"].values
+    attacked = np.isfinite(depth)
+    assert attacked.sum() >= 10
+    assert np.sum(depth[attacked] <= 10.0) >= 1
+    assert np.nansum(seoul) >= 1
