@@ -8,6 +8,7 @@ must give the same hazards and outcomes for the same members and seeds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from posturelab.engine.compiled import CompiledScenario
@@ -200,11 +201,16 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
             rho_factor=rho_f,
             **terms,
         )
+        # Fought past the objective to the end of the fighting (engine/campaigns.run_campaign).
+        objective = params.objective_km
+        params = dataclasses.replace(params, objective_km=math.inf)
         trace = simulate_adm_scalar(params, days)
+        fell = next((t for t, x in enumerate(trace["X"]) if x >= objective), None)
+        end = trace["days_run"][0] if fell is None else min(fell, trace["days_run"][0])
         return {
             "depth": trace["X"][-1],
-            "reached": trace["objective_day"][0] >= 0,
-            "days": trace["days_run"][0],
+            "reached": fell is not None,
+            "days": end,
         }
 
     def logistic(x: float) -> float:

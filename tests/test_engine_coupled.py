@@ -103,19 +103,14 @@ def test_some_oracle_members_go_to_war(korea_fixed_blocs):
     assert out.scalars["p_prc_taiwan_war"].sum() >= 3
 
 
-def test_removing_troops_raises_the_hazard(korea):
-    # Not in every member-month: a campaign that takes Seoul stops on that day, and its depth
-    # overshoots the objective by that day's withdrawal. Against a weaker defence Seoul can fall
-    # a day sooner with a smaller overshoot, so the chance of a quick win read from the depth can
-    # dip (docs/models/campaign.md, known limits). Those dips are rare.
+def test_removing_troops_never_lowers_the_hazard(korea):
     base = run(korea)
     for troops in (1000.0, 4500.0, 12000.0):
         moved = run(korea, relocation_troops=troops, relocation_date="2025-06")
         hb, hm = base["hazard_dprk_attack"].values, moved["hazard_dprk_attack"].values
         both = np.isfinite(hb) & np.isfinite(hm)
-        assert np.mean(hm[both] >= hb[both] * (1 - 1e-12)) > 0.9
+        assert np.all(hm[both] >= hb[both] * (1 - 1e-12))
         assert np.mean(hm[both] > hb[both]) > 0.9
-        assert np.mean(hm[both]) > np.mean(hb[both])
 
 
 def test_a_taiwan_war_never_speeds_reinforcement(korea):

@@ -104,10 +104,7 @@ def test_relocation_effect_is_paired(korea) -> None:
     assert troops.share_negative == 1.0
     risk = result.effects["p_dprk_attack"]
     assert risk.basis == "risk" and risk.month == "2027-01"
-    # A few members' risk dips: a weaker defence loses Seoul a day sooner and the campaign's depth
-    # overshoots the objective by less (docs/models/campaign.md, known limits).
-    assert risk.share_positive > 0.8 and risk.share_negative < 0.15
-    assert risk.p50 > 0.0
+    assert risk.share_positive > 0.8 and risk.share_negative < 0.05
     # The same members and draws: parameters are identical in both runs.
     np.testing.assert_array_equal(
         result.a.dataset["param:contests.dprk_attack.beta"].values,

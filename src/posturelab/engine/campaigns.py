@@ -9,6 +9,7 @@ objective fell, the days fought and each side's losses.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -204,20 +205,35 @@ def campaign_inputs(
 
 
 def run_campaign(params: campaign.ADMParams, days: int, members: int) -> CampaignOutcome:
-    """Run a batch of campaigns and summarise depth, objective, days and loss shares."""
-    result = campaign.simulate_adm(params, days, members=members, keep_trace=True)
-    A, D = result.A, result.D
-    # Losses: lethality lost to combat each day (before reinforcement), summed to the stop day.
-    lost_a = np.sum(result.alphaA * A, axis=1)
-    lost_d = np.sum(result.alphaD * D, axis=1)
-    added_a = _arrived(params.reinforcement_A, result.days_run, members)
-    added_d = _arrived(params.reinforcement_D, result.days_run, members)
+    """Run a batch of campaigns and summarise depth, objective, days and loss shares.
+
+    The campaign is fought past its objective to the end of the fighting (a breakpoint or the
+    horizon): the depth is the deepest the front reaches, the X_max that the attacker's chance of
+    a quick win reads (DESIGN 5.3), rather than the objective plus the last day's overshoot. The
+    objective falls if it lies within that depth; the days and the losses are counted to the day
+    it fell or the fighting stopped, whichever came first, as a campaign stopped at its objective
+    would count them.
+    """
+    beyond = dataclasses.replace(params, objective_km=np.inf)
+    result = campaign.simulate_adm(beyond, days, members=members, keep_trace=True)
+    A, D, X = result.A, result.D, result.X
+    objective = np.broadcast_to(np.asarray(params.objective_km, dtype=np.float64), (members,))
+    past = X >= objective[:, None]
+    reached = past[:, -1]
+    fell = np.where(reached, np.argmax(past, axis=1), days)
+    end = np.minimum(fell, result.days_run)
+    # Losses: lethality lost to combat each day (before reinforcement), summed to the end day.
+    counted = np.arange(days + 1)[None, :] < end[:, None]
+    lost_a = np.sum(result.alphaA * A * counted, axis=1)
+    lost_d = np.sum(result.alphaD * D * counted, axis=1)
+    added_a = _arrived(params.reinforcement_A, end, members)
+    added_d = _arrived(params.reinforcement_D, end, members)
     a0 = np.broadcast_to(np.asarray(params.A0, dtype=np.float64), (members,))
     d0 = np.broadcast_to(np.asarray(params.D0, dtype=np.float64), (members,))
     return CampaignOutcome(
-        depth_km=result.X[:, -1].copy(),
-        objective_reached=result.objective_reached.copy(),
-        days=result.days_run.copy(),
+        depth_km=X[:, -1].copy(),
+        objective_reached=reached.copy(),
+        days=end.astype(np.int64),
         attacker_loss_share=lost_a / np.maximum(a0 + added_a, 1e-12),
         defender_loss_share=lost_d / np.maximum(d0 + added_d, 1e-12),
     )
