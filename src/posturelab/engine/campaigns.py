@@ -218,7 +218,7 @@ def run_campaign(params: campaign.ADMParams, days: int, members: int) -> Campaig
     result = campaign.simulate_adm(beyond, days, members=members, keep_trace=True)
     A, D, X = result.A, result.D, result.X
     objective = np.broadcast_to(np.asarray(params.objective_km, dtype=np.float64), (members,))
-    past = X >= objective[:, None]
+    past = X >= objective[:, None]  # noqa: SIM300
     reached = past[:, -1]
     fell = np.where(reached, np.argmax(past, axis=1), days)
     end = np.minimum(fell, result.days_run)
