@@ -209,6 +209,7 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int) -> dict:
         end = trace["days_run"][0] if fell is None else min(fell, trace["days_run"][0])
         return {
             "depth": trace["X"][-1],
+            "front": trace["X"][int(end)],
             "reached": fell is not None,
             "days": end,
         }

@@ -46,9 +46,15 @@ class TheatreContext:
 
 @dataclass(frozen=True)
 class CampaignOutcome:
-    """Per-member summary of a batch of campaigns."""
+    """Per-member summary of a batch of campaigns.
+
+    ``depth_km`` is the deepest the front reaches when the campaign is fought to the end (what the
+    attacker's chance of a quick win reads); ``front_km`` is the front on the day the campaign
+    ended: the objective's fall or the end of the fighting (the campaign's depth as reported).
+    """
 
     depth_km: FloatArray
+    front_km: FloatArray
     objective_reached: BoolArray
     days: IntArray
     attacker_loss_share: FloatArray
@@ -212,7 +218,7 @@ def run_campaign(params: campaign.ADMParams, days: int, members: int) -> Campaig
     a quick win reads (DESIGN 5.3), rather than the objective plus the last day's overshoot. The
     objective falls if it lies within that depth; the days and the losses are counted to the day
     it fell or the fighting stopped, whichever came first, as a campaign stopped at its objective
-    would count them.
+    would count them, and ``front_km`` is the front on that day.
     """
     beyond = dataclasses.replace(params, objective_km=np.inf)
     result = campaign.simulate_adm(beyond, days, members=members, keep_trace=True)
@@ -232,6 +238,7 @@ def run_campaign(params: campaign.ADMParams, days: int, members: int) -> Campaig
     d0 = np.broadcast_to(np.asarray(params.D0, dtype=np.float64), (members,))
     return CampaignOutcome(
         depth_km=X[:, -1].copy(),
+        front_km=X[np.arange(members), end],
         objective_reached=reached.copy(),
         days=end.astype(np.int64),
         attacker_loss_share=lost_a / np.maximum(a0 + added_a, 1e-12),

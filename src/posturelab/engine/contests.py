@@ -159,7 +159,7 @@ class ContestsState:
             self.campaign[c.id] = fresh
         else:
             old = self.campaign[c.id]
-            for name in ("depth_km", "objective_reached", "days",
+            for name in ("depth_km", "front_km", "objective_reached", "days",
                          "attacker_loss_share", "defender_loss_share"):  # fmt: skip
                 getattr(old, name)[rows] = getattr(fresh, name)
         changed[rows] = False
@@ -242,7 +242,7 @@ class ContestsState:
         )
         cached = self.campaign[c.id]
         outcome["reached"][starts] = cached.objective_reached[starts]
-        outcome["depth"][starts] = cached.depth_km[starts]
+        outcome["depth"][starts] = cached.front_km[starts]
         outcome["days"][starts] = cached.days[starts]
         outcome["loss_a"][starts] = cached.attacker_loss_share[starts]
         outcome["loss_d"][starts] = cached.defender_loss_share[starts]
