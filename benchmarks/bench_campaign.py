@@ -30,7 +30,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from posturelab.models.campaign import SCALAR_FIELDS, ADMParams, simulate_adm, simulate_adm_scalar
+from posturelab.models.campaign import SCALAR_FIELDS, ADMParams, simulate_adm
+from posturelab.models.campaign_scalar import simulate_adm_scalar
+
+#: Fields of the extensions (pursuit, breakpoint momenta), left at their classic defaults here.
+EXTENSIONS = (
+    "breakpoint_A_momentum",
+    "breakpoint_D_momentum",
+    "pursuit_km_per_day",
+    "reform_share",
+)
+
+
+FIELDS = tuple(name for name in SCALAR_FIELDS if name not in EXTENSIONS)
 
 
 def ensemble(rng: np.random.Generator, m: int) -> ADMParams:
@@ -40,6 +52,8 @@ def ensemble(rng: np.random.Generator, m: int) -> ADMParams:
     for name in SCALAR_FIELDS:
         if name in ("objective_km", "breakpoint_A", "breakpoint_D"):
             continue
+        if name in EXTENSIONS:
+            continue  # the classic model: the same members as before the extensions
         values[name] = float(np.asarray(getattr(base, name))) * rng.uniform(0.5, 1.5, m)
     values["alpha0"] = np.minimum(values["alpha0"], 1.0)
     for name in ("alpha_dT", "alpha_aT", "alpha_da", "alpha_aa"):
@@ -53,7 +67,7 @@ def ensemble(rng: np.random.Generator, m: int) -> ADMParams:
 def member(params: ADMParams, i: int) -> ADMParams:
     """The scalar parameters of member ``i``."""
     return ADMParams(
-        **{name: float(np.asarray(getattr(params, name))[i]) for name in SCALAR_FIELDS}  # type: ignore[arg-type]
+        **{name: float(np.asarray(getattr(params, name)).reshape(-1)[i]) for name in FIELDS}  # type: ignore[arg-type]
     )
 
 

@@ -11,13 +11,15 @@ hazards and outcomes for the same members and seeds.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from posturelab.engine.capability import CapabilitySpec
 from posturelab.engine.compiled import CompiledScenario
 from posturelab.engine.contest_specs import ContestsSpec
 from posturelab.engine.posture import PostureSpec
-from posturelab.models.campaign import ADMParams, simulate_adm_scalar
+from posturelab.models.campaign import ADMParams
+from posturelab.models.campaign_scalar import simulate_adm_scalar
 
 SLOTS_PER_CONTEST = 3
 
@@ -103,6 +105,8 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> d
         if not model.forces.equipment.get(fid) and f"{pre}.lethality" in v:
             total = v[f"{pre}.lethality"]
         ground_full[f] = total * q * r
+        if model.forces.equipment.get(fid) and "scoring.infantry_weight" in v:
+            ground_full[f] += v.get(f"{pre}.personnel", 0.0) * v["scoring.infantry_weight"] * r
         ground[f] = ground_full[f] * fwd
         air[f] = v.get(f"{pre}.aircraft", 0.0) * q * r * fwd
         pers0[f] = v.get(f"{pre}.personnel", 0.0)
@@ -159,9 +163,30 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> d
                 "breakpoint_D",
             )
         }
+        pre_t = f"contests.{c.id}.campaign_terms"
+        for name in (
+            "breakpoint_A_momentum",
+            "breakpoint_D_momentum",
+            "pursuit_km_per_day",
+            "reform_share",
+        ):
+            if f"{pre_t}.{name}" in v:
+                terms[name] = v[f"{pre_t}.{name}"]
+
+        def term(name: str, default: float) -> float:
+            return v.get(f"{pre_t}.{name}", default)
+
+        warned = f"{pre_t}.warning_days" in v
+        warning = term("warning_days", 0.0)
         defending = list(c.defender_forces) + list(c.patron_home_forces)
 
-        def schedule(specs) -> list[float]:
+        def ready(day: int) -> float:
+            if not warned:
+                return 1.0
+            s0, ramp = term("surprise_readiness", 1.0), term("readiness_ramp_days", 1.0)
+            return s0 + (1.0 - s0) * min((warning + day) / ramp, 1.0)
+
+        def schedule(specs, lead: float = 0.0) -> list[float]:
             daily = [0.0] * days
             for r in specs:
                 pre = f"reinforcements.{r.id}"
@@ -191,7 +216,7 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> d
                     if is_distracted:
                         factor *= v[f"{tp}.distracted_delay_factor"]
                         leth *= v[f"{tp}.distracted_share_factor"]
-                begin = (v[f"{pre}.prep_days"] + transit + vac) * factor
+                begin = max((v[f"{pre}.prep_days"] + transit + vac) * factor - lead, 0.0)
                 finish = begin + v[f"{pre}.spread_days"]
                 rate = leth / v[f"{pre}.spread_days"]
                 for day in range(days):
@@ -200,21 +225,44 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> d
                         daily[day] += overlap * rate
             return daily
 
+        d0 = sum(ground[f] * strength(f) for f in defending)
+        d0 *= 1.0 - term("sof_disruption", 0.0)
+        reinf_d = schedule(c.defender_reinforcements, warning if warned else 0.0)
+        if warned:
+            reinf_d = reinf_d or [0.0] * days
+            reinf_d = [x + d0 * (ready(t + 1) - ready(t)) for t, x in enumerate(reinf_d)]
+        air_d = None
+        if warned or f"{pre_t}.base_strike_share" in v or f"{pre_t}.cas_weather_night" in v:
+            b, tau = term("base_strike_share", 0.0), term("base_repair_days", 1.0)
+            night = term("cas_weather_night", 0.0)
+            air_d = [ready(t) * (1.0 - b * math.exp(-t / tau)) * (1.0 - night) for t in range(days)]
+        rho_f = None
+        if f"{pre_t}.chemical_degradation" in v:
+            chem = min(term("chemical_degradation", 0.0), 0.95)
+            rho_f = [1.0 - chem if t < term("chemical_days", 0.0) else 1.0 for t in range(days)]
         params = ADMParams(
             A0=sum(ground[f] * strength(f) for f in c.attacker_forces),
-            D0=sum(ground[f] * strength(f) for f in defending),
-            Acas0=sum(air[f] * strength(f) for f in c.attacker_forces),
-            Dcas0=sum(air[f] * strength(f) for f in defending),
+            D0=d0 * ready(0),
+            Acas0=sum(air[f] * strength(f) for f in c.attacker_forces) * term("cas_share", 1.0),
+            Dcas0=sum(air[f] * strength(f) for f in defending) * term("cas_share", 1.0),
             objective_km=v[c.objective] if c.objective else math.inf,
             reinforcement_A=schedule(c.attacker_reinforcements) or None,
-            reinforcement_D=schedule(c.defender_reinforcements) or None,
+            reinforcement_D=reinf_d or None,
+            air_factor_D=air_d,
+            rho_factor=rho_f,
             **terms,
         )
+        # Fought past the objective to the end of the fighting (engine/campaigns.run_campaign).
+        objective = params.objective_km
+        params = dataclasses.replace(params, objective_km=math.inf)
         trace = simulate_adm_scalar(params, days)
+        fell = next((t for t, x in enumerate(trace["X"]) if x >= objective), None)
+        end = trace["days_run"][0] if fell is None else min(fell, trace["days_run"][0])
         return {
             "depth": trace["X"][-1],
-            "reached": trace["objective_day"][0] >= 0,
-            "days": trace["days_run"][0],
+            "front": trace["X"][int(end)],
+            "reached": fell is not None,
+            "days": end,
         }
 
     def logistic(x: float) -> float:

@@ -17,8 +17,8 @@ from posturelab.models.campaign import (
     ADMParams,
     cas_sorties_factor,
     simulate_adm,
-    simulate_adm_scalar,
 )
+from posturelab.models.campaign_scalar import simulate_adm_scalar
 
 TRACE = ("A", "D", "alpha", "W", "X", "alphaA", "alphaD", "Dcas", "Acas")
 PROPERTY_SETTINGS = settings(

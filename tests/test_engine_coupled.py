@@ -79,7 +79,7 @@ def test_engine_matches_scalar_oracle(korea_fixed_blocs, levers):
         if "dprk_attack" in expected["outcome"]:
             camp = expected["outcome"]["dprk_attack"]
             assert out.scalars["campaign_depth_km_given_attack"][i] == pytest.approx(
-                camp["depth"], rel=1e-9, abs=1e-9
+                camp["front"], rel=1e-9, abs=1e-9
             )
             assert out.scalars["campaign_days_given_attack"][i] == camp["days"]
         use = expected["nuclear_use"].get("dprk_attack")

@@ -37,12 +37,32 @@ def test_engine_scores_match_the_formula_per_force() -> None:
         q, r = p.get(f"{pre}.quality", one), p.get(f"{pre}.readiness", one)
         fwd = p.get(f"{pre}.forward_share", one)
         classes = model.forces.equipment.get(force, ())
+        infantry = np.zeros(5)
         if classes:
             raw = sum(p[f"{pre}.equipment.{c}"] * p[f"scoring.weights.{c}"] for c in classes)
+            # Soldiers count as infantry: per-soldier weight times readiness, no vintage discount.
+            infantry = p.get(f"{pre}.personnel", np.zeros(5)) * p["scoring.infantry_weight"]
         else:
             raw = p.get(f"{pre}.lethality", np.zeros(5))
-        np.testing.assert_allclose(scores.ground_full[:, f], raw * q * r, rtol=1e-12)
-        np.testing.assert_allclose(scores.ground[:, f], raw * q * r * fwd, rtol=1e-12)
+        whole = raw * q * r + infantry * r
+        np.testing.assert_allclose(scores.ground_full[:, f], whole, rtol=1e-12)
+        np.testing.assert_allclose(scores.ground[:, f], whole * fwd, rtol=1e-12)
         assert np.all(scores.ground[:, f] <= scores.ground_full[:, f] + 1e-9)
     totals = scores.total(np.ones_like(scores.ground))
     np.testing.assert_allclose(totals, scores.ground + scores.aircraft * scores.air_weight[:, None])
+
+
+def test_infantry_counts_both_sides_by_the_same_rule() -> None:
+    # korea-2025 scores the soldiers of both armies with one shared weight: the same personnel
+    # add the same infantry score to the North's and the South's ground forces.
+    scenario = load_scenario("korea-2025").scenario
+    model = compile_scenario(scenario, resolve_levers(scenario, {}))
+    p = sample_parameters(model, 2, np.arange(5, dtype=np.int64), 5, "mc")
+    base = score_forces(model, p, 5)
+    for force in ("kpa_ground", "rok_ground"):
+        f = model.forces.ids.index(force)
+        more = dict(p)
+        more[f"forces.{force}.personnel"] = p[f"forces.{force}.personnel"] + 100_000.0
+        gain = score_forces(model, more, 5).ground_full[:, f] - base.ground_full[:, f]
+        r = p[f"forces.{force}.readiness"]
+        np.testing.assert_allclose(gain, 100_000.0 * p["scoring.infantry_weight"] * r, rtol=1e-9)

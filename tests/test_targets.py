@@ -127,20 +127,20 @@ def test_targets_command_writes_table_json_and_figure(run_cli, tmp_path: Path) -
 
 
 def test_korea_2025_strict_reports_its_inconsistent_validation_targets(run_cli) -> None:
-    """The current korea-2025 model misses two validation targets; the test holds that outcome.
+    """The current korea-2025 model misses one validation target; the test holds that outcome.
 
-    The campaign stalls near the DMZ (0 km) while allied planning halts the attack 32-48 km
-    south of it, and the warhead model stays near 65 in 2027 against RAND-Asan's projection of
-    151-242. See docs/calibration.md.
+    The warhead model stays near 75 in 2027 against RAND-Asan's projection of 151-242 (a
+    projection that SIPRI's later count already lies below). The campaign, which once stalled at
+    0 km, now spans the planners' 32-48 km halt line. See docs/calibration.md.
     """
     result = run_cli("targets", "korea-2025", "--members", "200", "--strict", "--json")
     assert result.code == 1
     rows = {r["id"]: r for r in json.loads(result.out)["targets"]}
     failing = {i for i, r in rows.items() if r["status"] == "inconsistent"}
-    assert failing == {"oplan_halt_line", "dprk_warheads_2027"}
+    assert failing == {"dprk_warheads_2027"}
     assert all(rows[i]["use"] == "validation" for i in failing)
-    assert rows["oplan_halt_line"]["direction"] == "below"
-    assert rows["oplan_halt_line"]["model_p95"] < 5.0
+    assert rows["dprk_warheads_2027"]["direction"] == "below"
+    assert rows["oplan_halt_line"]["model_p95"] > 32.0
     assert {r["status"] for r in rows.values() if r["use"] == "calibration"} == {"consistent"}
 
 

@@ -25,7 +25,7 @@ from posturelab.api.inputs import (
 from posturelab.api.inputs import load_scenario as _load
 from posturelab.defaults import DEFAULT_SEED
 from posturelab.errors import InputError
-from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
+from posturelab.models.campaign import SCALAR_FIELDS, SCHEDULE_FIELDS, ADMParams, one_member
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,7 +112,7 @@ class Campaign:
         for name in SCALAR_FIELDS:
             value = float(np.asarray(getattr(self.params, name)))
             params[name] = None if math.isinf(value) else value
-        for name in ("reinforcement_A", "reinforcement_D"):
+        for name in SCHEDULE_FIELDS:
             schedule = getattr(self.params, name)
             params[name] = [] if schedule is None else [float(v) for v in np.ravel(schedule)]
         params["days"] = self.days
@@ -173,17 +173,6 @@ class Campaign:
         ]
         title = "ADM campaign" + (f" of {self.contest} in {self.month}" if self.contest else "")
         return html_table(title, ("quantity", "value"), rows)
-
-
-def _one_member(params: ADMParams) -> ADMParams:
-    """The same parameters with every array of one member reduced to a scalar or a 1-D schedule."""
-    values: dict[str, Any] = {
-        name: float(np.asarray(getattr(params, name)).reshape(-1)[0]) for name in SCALAR_FIELDS
-    }
-    for name in ("reinforcement_A", "reinforcement_D"):
-        schedule = getattr(params, name)
-        values[name] = None if schedule is None else np.asarray(schedule).reshape(-1)
-    return ADMParams(**values)
 
 
 def _from_scenario(
@@ -280,7 +269,7 @@ def campaign(
         if member is not None and member < 0:
             raise bad_option("member", f"{{option}} must be >= 0, got {member}")
         built = _from_scenario(scenario, levers, variant, month, member, seed)
-        adm, horizon = _one_member(built.params), days or built.days
+        adm, horizon = one_member(built.params), days or built.days
     else:
         if levers or variant or month or member is not None:
             raise bad_option(

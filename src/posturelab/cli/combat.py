@@ -22,7 +22,6 @@ from posturelab.cli import lanchester, milestones
 from posturelab.cli.console import out, print_json
 from posturelab.data.campaign_params import (
     DEFAULT_DAYS,
-    SCHEDULES,
     campaign_params_from_mapping,
     read_campaign_params,
 )
@@ -31,7 +30,14 @@ from posturelab.engine.run import DEFAULT_SEED
 from posturelab.engine.scenario_campaign import ScenarioCampaign, scenario_campaign
 from posturelab.engine.simulate import sample_parameters
 from posturelab.errors import InputError
-from posturelab.models.campaign import SCALAR_FIELDS, STOP_REASONS, ADMParams, simulate_adm
+from posturelab.models.campaign import (
+    SCALAR_FIELDS,
+    SCHEDULE_FIELDS,
+    STOP_REASONS,
+    ADMParams,
+    one_member,
+    simulate_adm,
+)
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import load_scenario
 from posturelab.scenario.schema import Scenario
@@ -42,7 +48,7 @@ def _params_payload(params: ADMParams, days: int) -> dict[str, Any]:
     for name in SCALAR_FIELDS:
         value = float(np.asarray(getattr(params, name)))
         payload[name] = None if math.isinf(value) else value
-    for name in SCHEDULES:
+    for name in SCHEDULE_FIELDS:
         schedule = getattr(params, name)
         payload[name] = [] if schedule is None else [float(v) for v in np.ravel(schedule)]
     payload["days"] = days
@@ -188,7 +194,7 @@ def campaign_command(
             milestones.print_ensemble(scenario, set_ or [], month, members, seed, as_json, days)
             return
         built, values, s = _scenario_campaign(scenario, set_ or [], month, member, seed)
-        adm, horizon = _one_member(built.params), days or built.days
+        adm, horizon = one_member(built.params), days or built.days
         payload = campaign_payload(adm, horizon)
         payload["scenario"] = {
             "contest": built.contest,
@@ -239,17 +245,6 @@ def _scenario_campaign(
         return scenario_campaign(model, values, month=at), values, s
     except ValueError as exc:
         raise InputError.single(loaded.origin, str(exc), path="contests") from None
-
-
-def _one_member(params: ADMParams) -> ADMParams:
-    """The same parameters with every array of one member reduced to a scalar or a 1-D schedule."""
-    values: dict[str, Any] = {
-        name: float(np.asarray(getattr(params, name)).reshape(-1)[0]) for name in SCALAR_FIELDS
-    }
-    for name in SCHEDULES:
-        schedule = getattr(params, name)
-        values[name] = None if schedule is None else np.asarray(schedule).reshape(-1)
-    return ADMParams(**values)
 
 
 def render_forces(info: Mapping[str, Any]) -> None:

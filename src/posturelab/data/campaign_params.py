@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from posturelab.errors import InputError, Problem
+from posturelab.models.adm_domain import FACTOR_DOMAINS
 from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
 from posturelab.textfile import read_user_text
 
@@ -29,7 +30,7 @@ DEFAULT_DAYS: Final[int] = 30
 # --------------------------------------------------------------------------------------------------
 
 SCHEDULES: Final[tuple[str, ...]] = ("reinforcement_A", "reinforcement_D")
-CAMPAIGN_KEYS: Final[tuple[str, ...]] = (*SCALAR_FIELDS, *SCHEDULES, "days")
+CAMPAIGN_KEYS: Final[tuple[str, ...]] = (*SCALAR_FIELDS, *SCHEDULES, *FACTOR_DOMAINS, "days")
 
 
 def _json_positions(text: str) -> dict[str, tuple[int, int]]:
@@ -97,6 +98,17 @@ def campaign_params_from_mapping(
             schedule = _parse_schedule(key, value, problem)
             if schedule is not None:
                 values[key] = schedule
+        elif key in FACTOR_DOMAINS:
+            entries = [_number(v) for v in value] if isinstance(value, list) else [None]
+            entry_domain = FACTOR_DOMAINS[key]
+            if any(v is None or math.isnan(v) or not entry_domain.contains(v) for v in entries):
+                problem(
+                    key,
+                    f"must be a list of daily factors {entry_domain.describe()} "
+                    "(entry i is day i)",
+                )
+            else:
+                values[key] = entries
         elif key == "objective_km" and value is None:
             values[key] = math.inf
         else:

@@ -111,6 +111,9 @@ class ContestsSpec:
     one_theatre_month, jfhq_month
         The month the one-theatre command (if chosen) and the headquarters take effect, when the
         campaigns' reinforcement schedules change.
+    vacuum_months
+        Months in which an actor's leadership vacuum begins or ends (its reinforcements' delays
+        change, so cached campaigns must be recomputed).
     """
 
     contests: tuple[ContestSpec, ...]
@@ -130,6 +133,7 @@ class ContestsSpec:
     host_command: BoolArray
     one_theatre_month: int | None
     jfhq_month: int | None
+    vacuum_months: tuple[int, ...] = ()
     flexibility_status_quo: float = 0.0
     one_theatre_status_quo: bool = False
     jfhq_status_quo: bool = False
@@ -245,6 +249,10 @@ def compile_contests(
             frame.role_month("one_theatre_date") if frame.roles.get("one_theatre") else None
         ),
         jfhq_month=frame.role_month("jfhq_date"),
+        vacuum_months=tuple(
+            int(m)
+            for m in np.flatnonzero((frame.vacuum[1:] != frame.vacuum[:-1]).any(axis=1)) + 1
+        ),
         **_status_quo(scenario, frame),
     )
 

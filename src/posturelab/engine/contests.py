@@ -224,7 +224,7 @@ class ContestsState:
             self.campaign[c.id] = fresh
         else:
             old = self.campaign[c.id]
-            for name in ("depth_km", "objective_reached", "days",
+            for name in ("depth_km", "front_km", "objective_reached", "days",
                          "attacker_loss_share", "defender_loss_share"):  # fmt: skip
                 getattr(old, name)[rows] = getattr(fresh, name)
         changed[rows] = False
@@ -331,7 +331,7 @@ class ContestsState:
         )
         cached = self.campaign[c.id]
         outcome["reached"][starts] = cached.objective_reached[starts]
-        outcome["depth"][starts] = cached.depth_km[starts]
+        outcome["depth"][starts] = cached.front_km[starts]
         outcome["days"][starts] = cached.days[starts]
         outcome["loss_a"][starts] = cached.attacker_loss_share[starts]
         outcome["loss_d"][starts] = cached.defender_loss_share[starts]
@@ -401,7 +401,7 @@ def init_contests(spec: ContestsSpec, world: World) -> ContestsState:
 def step_contests(state: ContestsState, month: int) -> None:
     """One month of every contest, in the patrons' priority order (module docstring)."""
     spec, world = state.spec, state.world
-    if spec.one_theatre_month == month or spec.jfhq_month == month:
+    if month in (spec.one_theatre_month, spec.jfhq_month) or month in spec.vacuum_months:
         world.forces_changed[:] = True
     for i, c in enumerate(spec.contests):
         distracted = state.distracted(i, month)

@@ -67,6 +67,11 @@ def score_forces(frame: Frame, p: Mapping[str, FloatArray], n: int) -> ForceScor
             counts = np.stack([p[f"{prefix}.equipment.{c}"] for c in classes], axis=1)
             weights = np.stack([p[f"scoring.weights.{c}"] for c in classes], axis=1)
             ground_full[:, f] = scoring.ground_score(counts, weights, quality, readiness, one)
+            if "scoring.infantry_weight" in p and f"{prefix}.personnel" in p:
+                # Its soldiers count as infantry (no vintage discount: a weapon's index carries
+                # its quality, and small arms differ little), times readiness.
+                infantry = p[f"{prefix}.personnel"] * p["scoring.infantry_weight"]
+                ground_full[:, f] += infantry * readiness
         elif f"{prefix}.lethality" in p:
             ground_full[:, f] = p[f"{prefix}.lethality"] * quality * readiness
         ground[:, f] = ground_full[:, f] * forward

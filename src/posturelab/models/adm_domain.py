@@ -62,6 +62,15 @@ _POSITIVE: Final = Domain(0.0, False, math.inf, False)
 _FRACTION: Final = Domain(0.0, True, 1.0, True)
 _BREAKPOINT: Final = Domain(0.0, True, 1.0, False)
 
+#: Allowed values of each entry of the daily factors of
+#: :class:`~posturelab.models.campaign.ADMParams` (entry ``t`` is day ``t``).
+FACTOR_DOMAINS: Final[Mapping[str, Domain]] = MappingProxyType(
+    {
+        "air_factor_D": Domain(0.0, True, 1.0, True),
+        "rho_factor": Domain(0.0, False, math.inf, False),
+    }
+)
+
 #: Allowed values of every scalar field of :class:`~posturelab.models.campaign.ADMParams`.
 ADM_DOMAINS: Final[Mapping[str, Domain]] = MappingProxyType(
     {
@@ -84,5 +93,9 @@ ADM_DOMAINS: Final[Mapping[str, Domain]] = MappingProxyType(
         "objective_km": Domain(0.0, False, math.inf, True),
         "breakpoint_A": _BREAKPOINT,
         "breakpoint_D": _BREAKPOINT,
+        "breakpoint_A_momentum": _FRACTION,
+        "breakpoint_D_momentum": _FRACTION,
+        "pursuit_km_per_day": _NON_NEGATIVE,
+        "reform_share": _POSITIVE,
     }
 )

@@ -38,17 +38,34 @@ The exact recursion :math:`\alpha_{aT} - \alpha_{t+1} = (\alpha_{aT} - \alpha_t)
 \alpha^A_t / \alpha_{aT}` shows that :math:`\alpha` approaches :math:`\alpha_{aT}` geometrically
 while the attacker's attrition stays below its threshold.
 
+**Extensions** (each off at its default, which gives the classic model above; equations and
+sources in ``docs/models/campaign.md``): the defender's close air support on day :math:`t` is
+scaled by a per-member schedule :math:`u_t \in [0, 1]` (``air_factor_D``: warning, missile
+strikes on air bases, weather and night) and the exchange ratio by :math:`f_t`
+(``rho_factor``: chemical attack), so :math:`\mathrm{CAS}^d_t = k\,u_t D^{cas}_t K_d\,g`,
+:math:`D^{cas}_{t+1} = D^{cas}_t (1 - u_t (1 - (1-\alpha_{da})^{S_d}))` and the defender loses
+:math:`a_t A_t / (\rho f_t)`; the breakpoints follow the course of the offensive,
+:math:`\beta^A_t = \beta_A - m_A \min(W_t / W_{max}, 1)`,
+:math:`\beta^D_t = \beta_D + m_D \min(W_t / W_{max}, 1)`; and with a pursuit rate
+:math:`v_p > 0` a broken defence does not end the campaign: ground combat stops, the front moves
+:math:`v_p` km a day, and when reinforcements rebuild the defender to :math:`\phi D_0` a new line
+forms (W = 0) and combat resumes.
+
 References
 ----------
 .. [1] Epstein, J. M. (1985). *The Calculus of Conventional War: Dynamic Analysis without
    Lanchester Theory*. Brookings Institution, appendix A (equations A-1 to A-13).
 .. [2] Epstein, J. M. (1988). Dynamic analysis and the conventional balance in Europe.
    *International Security* 12(4), 154-165.
+.. [3] Helmbold, R. L. (1971). *Decision in Battle: Breakpoint Hypotheses and Engagement
+   Termination Data*. RAND R-772-PR.
+.. [4] Dupuy, T. N. (1987). *Understanding War: History and Theory of Combat*. Paragon House
+   (advance rates and the effect of surprise).
 """
 
 # The names follow Epstein's symbols (A0, alpha_dT, alphaA, ...), which ruff reads as constants
 # or mixed case; they are kept for fidelity to the literature.
-# ruff: noqa: N802, SIM300
+# ruff: noqa: N802
 
 from __future__ import annotations
 
@@ -60,6 +77,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from posturelab.models.adm_domain import ADM_DOMAINS, Domain
+from posturelab.models.campaign_dynamics import (
+    ATTACKER_BREAKPOINT,
+    DEFENDER_BREAKPOINT,
+    HORIZON,
+    OBJECTIVE,
+    TRACE_NAMES,
+    run_block,
+)
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -72,11 +97,20 @@ STOP_REASONS: Final[tuple[str, ...]] = (
     "defender_breakpoint",
     "objective",
 )
-_TINY: Final = 1e-300
-HORIZON: Final = 0
-ATTACKER_BREAKPOINT: Final = 1
-DEFENDER_BREAKPOINT: Final = 2
-OBJECTIVE: Final = 3
+__all__ = [
+    "ATTACKER_BREAKPOINT",
+    "DEFENDER_BREAKPOINT",
+    "HORIZON",
+    "OBJECTIVE",
+    "SCALAR_FIELDS",
+    "SCHEDULE_FIELDS",
+    "STOP_REASONS",
+    "ADMParams",
+    "ADMResult",
+    "cas_sorties_factor",
+    "one_member",
+    "simulate_adm",
+]
 
 #: Scalar fields of :class:`ADMParams`, in order.
 SCALAR_FIELDS: Final[tuple[str, ...]] = (
@@ -99,12 +133,24 @@ SCALAR_FIELDS: Final[tuple[str, ...]] = (
     "objective_km",
     "breakpoint_A",
     "breakpoint_D",
+    "breakpoint_A_momentum",
+    "breakpoint_D_momentum",
+    "pursuit_km_per_day",
+    "reform_share",
+)
+
+#: Per-day schedules of :class:`ADMParams` (``None``, shape ``(n,)`` or ``(members, n)``).
+SCHEDULE_FIELDS: Final[tuple[str, ...]] = (
+    "reinforcement_A",
+    "reinforcement_D",
+    "air_factor_D",
+    "rho_factor",
 )
 
 
 @dataclass(frozen=True, eq=False)
 class ADMParams:
-    """Parameters of the ADM; each a scalar or an array of shape ``(members,)``.
+    r"""Parameters of the ADM; each a scalar or an array of shape ``(members,)``.
 
     The defaults are the worked example transcribed from Epstein (1985) (see
     ``docs/models/campaign.md``): 330,000 attacker against 200,000 defender lethality units.
@@ -136,10 +182,26 @@ class ADMParams:
         Depth at which the attacker reaches its objective (km, ``> 0``; ``inf`` for none).
     breakpoint_A, breakpoint_D
         A side stops when its lethality falls to this fraction of its initial value ([0, 1]).
+    breakpoint_A_momentum, breakpoint_D_momentum
+        :math:`m_A, m_D`: how far the breakpoints move with the pace of the front,
+        :math:`\beta^A_t = \beta_A - m_A \min(W_t/W_{max}, 1)`,
+        :math:`\beta^D_t = \beta_D + m_D \min(W_t/W_{max}, 1)` (0: fixed breakpoints).
+    pursuit_km_per_day
+        :math:`v_p`: the attacker's advance after the defender breaks (km/day, ``>= 0``; 0: a
+        broken defence ends the campaign, as in the classic model).
+    reform_share
+        :math:`\phi`: a pursued defence re-forms a line once reinforcements rebuild its
+        lethality to this share of :math:`D_0` (``> 0``; above 1 it can take more than the
+        initial force).
     reinforcement_A, reinforcement_D
         Lethality arriving, ``None`` or shape ``(n,)`` (shared) or ``(members, n)``: entry ``i``
         arrives on day ``i + 1`` and joins the state of that day after its attrition rates are
         measured. Entries beyond the horizon are ignored; missing days are 0.
+    air_factor_D
+        :math:`u_t`: share of the defender's close-air-support sorties flown on day ``t``
+        (entry ``i`` is day ``i``; missing days are 1), ``None`` for 1 throughout.
+    rho_factor
+        :math:`f_t`: multiplier on the exchange ratio on day ``t`` (``> 0``; missing days 1).
     """
 
     #: Allowed values of each scalar field (:mod:`posturelab.models.adm_domain`).
@@ -164,15 +226,21 @@ class ADMParams:
     objective_km: ArrayLike = np.inf
     breakpoint_A: ArrayLike = 0.0
     breakpoint_D: ArrayLike = 0.0
+    breakpoint_A_momentum: ArrayLike = 0.0
+    breakpoint_D_momentum: ArrayLike = 0.0
+    pursuit_km_per_day: ArrayLike = 0.0
+    reform_share: ArrayLike = 1.0
     reinforcement_A: ArrayLike | None = None
     reinforcement_D: ArrayLike | None = None
+    air_factor_D: ArrayLike | None = None
+    rho_factor: ArrayLike | None = None
 
     def members(self) -> int:
         """Return the ensemble size implied by the parameters' shapes (1 if all are scalars)."""
         sizes = [np.size(getattr(self, name)) for name in SCALAR_FIELDS]
         sizes += [
             np.shape(s)[0]
-            for s in (self.reinforcement_A, self.reinforcement_D)
+            for s in (getattr(self, name) for name in SCHEDULE_FIELDS)
             if s is not None and np.ndim(s) == 2
         ]
         return max(sizes, default=1)
@@ -210,6 +278,9 @@ class ADMResult:
         Index into :data:`STOP_REASONS`, shape ``(members,)``.
     objective_day
         Day the objective was reached, or -1, shape ``(members,)``.
+    broke_day
+        First day the defender fell to its breakpoint, or -1, shape ``(members,)`` (with a
+        pursuit the campaign goes on after it).
     """
 
     A: FloatArray
@@ -224,6 +295,7 @@ class ADMResult:
     days_run: IntArray
     stop_code: IntArray
     objective_day: IntArray
+    broke_day: IntArray
 
     @property
     def final_X(self) -> FloatArray:
@@ -264,8 +336,13 @@ def _member_array(value: ArrayLike, members: int, name: str) -> FloatArray:
     return np.broadcast_to(arr.reshape(-1) if arr.ndim else arr, (members,))
 
 
-def _schedule(value: ArrayLike | None, members: int, days: int, name: str) -> FloatArray | None:
-    """Return a schedule as a view of shape ``(members, days)``, or ``None`` when empty."""
+def _schedule(
+    value: ArrayLike | None, members: int, days: int, name: str, fill: float = 0.0
+) -> FloatArray | None:
+    """Return a schedule as a view of shape ``(members, days)``; ``None`` when all ``fill``.
+
+    Missing days take the value ``fill``.
+    """
     if value is None or days == 0:
         return None
     arr = np.asarray(value, dtype=np.float64)
@@ -273,24 +350,11 @@ def _schedule(value: ArrayLike | None, members: int, days: int, name: str) -> Fl
         arr = arr[np.newaxis, :]
     if arr.ndim != 2 or arr.shape[0] not in (1, members):
         raise ValueError(f"{name} must have shape (n,) or ({members}, n), got {arr.shape}")
-    if not arr.any():
+    if np.all(arr[:, :days] == fill):
         return None
     if arr.shape[1] < days:
-        arr = np.pad(arr, ((0, 0), (0, days - arr.shape[1])))
+        arr = np.pad(arr, ((0, 0), (0, days - arr.shape[1])), constant_values=fill)
     return np.broadcast_to(arr[:, :days], (members, days))
-
-
-_TRACE_NAMES: Final[tuple[str, ...]] = (
-    "A",
-    "D",
-    "alpha",
-    "W",
-    "X",
-    "alphaA",
-    "alphaD",
-    "Dcas",
-    "Acas",
-)
 
 
 def simulate_adm(
@@ -337,27 +401,31 @@ def simulate_adm(
         raise ValueError(f"block_size must be >= 1, got {block_size}")
     m = params.members() if members is None else members
     p = {name: _member_array(getattr(params, name), m, name) for name in SCALAR_FIELDS}
-    reinf_a = _schedule(params.reinforcement_A, m, days, "reinforcement_A")
-    reinf_d = _schedule(params.reinforcement_D, m, days, "reinforcement_D")
+    sched = {
+        "reinf_a": _schedule(params.reinforcement_A, m, days, "reinforcement_A"),
+        "reinf_d": _schedule(params.reinforcement_D, m, days, "reinforcement_D"),
+        "air_d": _schedule(params.air_factor_D, m, days, "air_factor_D", fill=1.0),
+        "rho_f": _schedule(params.rho_factor, m, days, "rho_factor", fill=1.0),
+    }
 
     rows = days + 1 if keep_trace else 1
     # Every cell is written below (np.empty spares the kernel from zeroing 9 large arrays).
-    trace = {name: np.empty((rows, m), dtype=np.float64) for name in _TRACE_NAMES}
-    days_run = np.full(m, days, dtype=np.int64)
-    stop_code = np.full(m, HORIZON, dtype=np.int64)
-    objective_day = np.full(m, -1, dtype=np.int64)
+    trace = {name: np.empty((rows, m), dtype=np.float64) for name in TRACE_NAMES}
+    out = {
+        "days_run": np.full(m, days, dtype=np.int64),
+        "stop_code": np.full(m, HORIZON, dtype=np.int64),
+        "objective_day": np.full(m, -1, dtype=np.int64),
+        "broke_day": np.full(m, -1, dtype=np.int64),
+    }
     for lo in range(0, m, block_size):
         block = slice(lo, min(lo + block_size, m))
-        _run_block(
+        run_block(
             _block_constants({name: value[block] for name, value in p.items()}),
-            None if reinf_a is None else reinf_a[block],
-            None if reinf_d is None else reinf_d[block],
+            {k: None if v is None else v[block] for k, v in sched.items()},
             days,
             block,
             trace,
-            days_run,
-            stop_code,
-            objective_day,
+            out,
             keep_trace,
         )
     # The trace is filled as (day, member) rows and returned transposed, (member, day).
@@ -371,9 +439,10 @@ def simulate_adm(
         alphaD=trace["alphaD"].T,
         Dcas=trace["Dcas"].T,
         Acas=trace["Acas"].T,
-        days_run=days_run,
-        stop_code=stop_code,
-        objective_day=objective_day,
+        days_run=out["days_run"],
+        stop_code=out["stop_code"],
+        objective_day=out["objective_day"],
+        broke_day=out["broke_day"],
     )
 
 
@@ -395,212 +464,26 @@ def _block_constants(p: dict[str, FloatArray]) -> dict[str, FloatArray]:
     c["Dcas0"], c["Acas0"] = np.maximum(p["Dcas0"], 0.0), np.maximum(p["Acas0"], 0.0)
     c["floor_a"] = p["breakpoint_A"] * c["A0"]
     c["floor_d"] = p["breakpoint_D"] * c["D0"]
+    c["bA"], c["bD"] = p["breakpoint_A"], p["breakpoint_D"]
+    c["mA"], c["mD"] = p["breakpoint_A_momentum"], p["breakpoint_D_momentum"]
+    c["pursuit"] = np.maximum(p["pursuit_km_per_day"], 0.0)
+    c["reform"] = p["reform_share"] * c["D0"]
     c["objective"] = p["objective_km"]
     return c
 
 
-def _run_block(
-    c: dict[str, FloatArray],
-    reinf_a: FloatArray | None,
-    reinf_d: FloatArray | None,
-    days: int,
-    block: slice,
-    trace: dict[str, FloatArray],
-    days_run: IntArray,
-    stop_code: IntArray,
-    objective_day: IntArray,
-    keep_trace: bool,
-) -> None:
-    """Run the members of ``block``, writing their columns of the outputs.
-
-    Stopped members first stay in the working arrays as no-ops (the factor ``on`` is 0 for them);
-    once a quarter of the working set has stopped they are retired and the working set is
-    compacted to the members still fighting. A block-sized snapshot keeps every member's latest
-    values (retired members' frozen state, with W = 0), so each day's trace row is written whole
-    and contiguous.
-    """
-    n = c["A0"].shape[0]
-    lo = int(block.start)
-    local = np.arange(n)  # block positions of the working set
-    full = True  # the working set is the whole block, in order
-    A, D, alpha = c["A0"].copy(), c["D0"].copy(), c["alpha0"].copy()
-    W, X = np.zeros(n), np.zeros(n)
-    Dcas, Acas = c["Dcas0"].copy(), c["Acas0"].copy()
-    active = np.ones(n, dtype=bool)
-    on = np.ones(n)  # 1.0 while a member fights, 0.0 once it has stopped
-    kill_d_on, kill_a_on = c["kill_d"], c["kill_a"]
-    keep_d, keep_a = 1.0 - c["lost_d"], 1.0 - c["lost_a"]
-    zeros = np.zeros(n)
-    snap = {name: np.zeros(n) for name in _TRACE_NAMES}
-
-    def write(rows: int | slice, rate_a: FloatArray, rate_d: FloatArray) -> None:
-        values = (A, D, alpha, W, X, rate_a, rate_d, Dcas, Acas)
-        for name, value in zip(_TRACE_NAMES, values, strict=True):
-            if full:
-                trace[name][rows, block] = value
-            else:
-                snap[name][local] = value
-                trace[name][rows, block] = snap[name]
-
-    all_on = True  # no stopped member in the working set
-    for t in range(days + 1):
-        # Stop conditions on the state of day t, in order of precedence.
-        hit = (A <= c["floor_a"]) | (D <= c["floor_d"]) | (X >= c["objective"])
-        if not all_on:
-            hit &= active
-        if hit.any():
-            broke_a = hit & (A <= c["floor_a"])
-            broke_d = hit & ~broke_a & (D <= c["floor_d"])
-            reached = hit & (X >= c["objective"])
-            took_obj = reached & ~broke_a & ~broke_d
-            objective_day[lo + local[reached]] = t
-            stop_code[lo + local[broke_a]] = ATTACKER_BREAKPOINT
-            stop_code[lo + local[broke_d]] = DEFENDER_BREAKPOINT
-            stop_code[lo + local[took_obj]] = OBJECTIVE
-            days_run[lo + local[hit]] = t
-            active &= ~hit
-            all_on = False
-            on = active.astype(np.float64)
-            kill_d_on, kill_a_on = c["kill_d"] * on, c["kill_a"] * on
-            keep_d, keep_a = 1.0 - c["lost_d"] * on, 1.0 - c["lost_a"] * on
-        if t == days or not active.any():
-            write(t if keep_trace else 0, zeros, zeros)
-            if t < days:
-                # Every member has stopped: the remaining days repeat the frozen state, W = 0.
-                W = zeros
-                write(slice(t + 1, None) if keep_trace else 0, zeros, zeros)
-            return
-
-        # One day of fighting; the factor `on` turns it into a no-op for stopped members.
-        a_t = alpha * (1.0 - W * c["inv_W_max"])
-        if not all_on:
-            a_t *= on
-        ground = a_t * A
-        A_next = A - ground
-        A_next -= kill_d_on * Dcas
-        D_next = D - ground * c["inv_rho"]
-        D_next -= kill_a_on * Acas
-        np.maximum(A_next, 0.0, out=A_next)
-        np.maximum(D_next, 0.0, out=D_next)
-        # A member at zero lethality loses nothing more: 0 / tiny = 0.
-        alphaA = (A - A_next) / np.maximum(A, _TINY)
-        alphaD = (D - D_next) / np.maximum(D, _TINY)
-        if keep_trace:
-            write(t, alphaA, alphaD)
-
-        # alphaD is 0 for stopped members, so their W becomes 0 (alpha_dT >= 0).
-        excess = alphaD - c["alpha_dT"]
-        W_next = (c["W_max"] - W) * c["inv_dT"]
-        W_next *= excess
-        W_next += W
-        np.clip(W_next, 0.0, c["W_max"], out=W_next)
-        W = np.where(excess > 0.0, W_next, 0.0)
-        alpha_aT = c["alpha_aT"]
-        alpha_next = alpha - (alpha_aT - alpha) * c["inv_aT"] * (alphaA - alpha_aT)
-        np.clip(alpha_next, 0.0, 1.0, out=alpha_next)
-        alpha = alpha_next if all_on else np.where(active, alpha_next, alpha)
-        A = A_next if reinf_a is None else A_next + reinf_a[:, t] * on
-        D = D_next if reinf_d is None else D_next + reinf_d[:, t] * on
-        X = X + W
-        Dcas = Dcas * keep_d
-        Acas = Acas * keep_a
-
-        if all_on:
+def one_member(params: ADMParams, m: int = 0) -> ADMParams:
+    """Member ``m``'s parameters: every scalar a float, every schedule a 1-D array (or None)."""
+    values: dict[str, object] = {
+        name: float(np.broadcast_to(np.asarray(getattr(params, name)), (params.members(),))[m])
+        for name in SCALAR_FIELDS
+    }
+    for name in SCHEDULE_FIELDS:
+        schedule = getattr(params, name)
+        if schedule is None:
+            values[name] = None
             continue
-        stopped = ~active
-        n_stopped = int(np.count_nonzero(stopped))
-        if n_stopped * 4 >= local.shape[0]:
-            # Retire the stopped members: the snapshot keeps their state of day t + 1 (frozen,
-            # W = 0, no attrition), and the working set keeps only the members still fighting.
-            values = (A, D, alpha, W, X, zeros, zeros, Dcas, Acas)
-            for name, value in zip(_TRACE_NAMES, values, strict=True):
-                snap[name][local] = value
-            local = local[active]
-            full = False
-            A, D, alpha, W, X = A[active], D[active], alpha[active], W[active], X[active]
-            Dcas, Acas = Dcas[active], Acas[active]
-            c = {name: value[active] for name, value in c.items()}
-            reinf_a = None if reinf_a is None else reinf_a[active]
-            reinf_d = None if reinf_d is None else reinf_d[active]
-            m = local.shape[0]
-            zeros = np.zeros(m)
-            on = np.ones(m)
-            kill_d_on, kill_a_on = c["kill_d"], c["kill_a"]
-            keep_d, keep_a = 1.0 - c["lost_d"], 1.0 - c["lost_a"]
-            active = np.ones(m, dtype=bool)
-            all_on = True
+        array = np.asarray(schedule, dtype=np.float64)
+        values[name] = array[m] if array.ndim == 2 else array.reshape(-1)
+    return ADMParams(**values)  # type: ignore[arg-type]
 
-
-def simulate_adm_scalar(params: ADMParams, days: int) -> dict[str, list[float]]:
-    """Run the ADM for one member with plain Python floats, one day at a time.
-
-    A reference implementation of :func:`simulate_adm` for tests and benchmarks. Every field of
-    ``params`` must be a scalar (or a one-element array). Returns the daily trace as lists keyed
-    like the attributes of :class:`ADMResult`, plus ``days_run``, ``stop_code`` and
-    ``objective_day`` as one-element lists.
-    """
-    f = {name: float(np.asarray(getattr(params, name)).reshape(-1)[0]) for name in SCALAR_FIELDS}
-
-    def sched(value: ArrayLike | None) -> list[float]:
-        if value is None:
-            return [0.0] * days
-        seq = [float(v) for v in np.asarray(value, dtype=np.float64).reshape(-1)]
-        return (seq + [0.0] * days)[:days]
-
-    def g(alpha: float, s: float) -> float:
-        if alpha <= 0.0:
-            return s
-        return float((1.0 - (1.0 - alpha) ** (s + 1.0)) / alpha - 1.0)
-
-    ra, rd = sched(params.reinforcement_A), sched(params.reinforcement_D)
-    A, D = max(f["A0"], 0.0), max(f["D0"], 0.0)
-    alpha = min(max(f["alpha0"], 0.0), 1.0)
-    W = X = 0.0
-    Dcas, Acas = max(f["Dcas0"], 0.0), max(f["Acas0"], 0.0)
-    kill_d = f["k"] * f["K_d"] * g(f["alpha_da"], f["S_d"])
-    kill_a = f["k"] * f["K_a"] * g(f["alpha_aa"], f["S_a"])
-    surv_d = float((1.0 - f["alpha_da"]) ** f["S_d"])
-    surv_a = float((1.0 - f["alpha_aa"]) ** f["S_a"])
-    names = _TRACE_NAMES
-    out: dict[str, list[float]] = {n: [] for n in names}
-    stopped = False
-    days_run, stop_code, objective_day = days, HORIZON, -1
-    for t in range(days + 1):
-        if not stopped:
-            if A <= f["breakpoint_A"] * max(f["A0"], 0.0):
-                stop_code = ATTACKER_BREAKPOINT
-            elif D <= f["breakpoint_D"] * max(f["D0"], 0.0):
-                stop_code = DEFENDER_BREAKPOINT
-            if X >= f["objective_km"]:
-                objective_day = t
-                if stop_code == HORIZON:
-                    stop_code = OBJECTIVE
-            if stop_code != HORIZON:
-                stopped, days_run = True, t
-        fighting = not stopped and t < days
-        aA = aD = 0.0
-        if fighting:
-            a_t = alpha * (1.0 - W / f["W_max"])
-            A_next = max(A - a_t * A - kill_d * Dcas, 0.0)
-            D_next = max(D - (a_t / f["rho"]) * A - kill_a * Acas, 0.0)
-            aA = (A - A_next) / A if A > 0.0 else 0.0
-            aD = (D - D_next) / D if D > 0.0 else 0.0
-        for name, value in zip(names, (A, D, alpha, W, X, aA, aD, Dcas, Acas), strict=True):
-            out[name].append(value)
-        if not fighting:
-            W = 0.0
-            continue
-        W_next = 0.0
-        if aD > f["alpha_dT"]:
-            W_next = W + (f["W_max"] - W) / (1.0 - f["alpha_dT"]) * (aD - f["alpha_dT"])
-        alpha_next = alpha - (f["alpha_aT"] - alpha) / f["alpha_aT"] * (aA - f["alpha_aT"])
-        A, D = A_next + ra[t], D_next + rd[t]
-        alpha = min(max(alpha_next, 0.0), 1.0)
-        W = min(max(W_next, 0.0), f["W_max"])
-        X += W
-        Dcas *= surv_d
-        Acas *= surv_a
-    out["days_run"] = [float(days_run)]
-    out["stop_code"] = [float(stop_code)]
-    out["objective_day"] = [float(objective_day)]
-    return out

@@ -297,6 +297,13 @@ class Scoring(Strict):
 
     weights: dict[Id, NonNegative]
     aircraft_weight: NonNegative
+    infantry_weight: NonNegative | None = Field(
+        default=None,
+        description=(
+            "Tank equivalents per soldier of a force scored by its equipment (its personnel "
+            "counted as infantry, as weapon-effectiveness schemes count small arms)."
+        ),
+    )
 
 
 class Relation(Strict):
@@ -485,6 +492,65 @@ class CampaignTerms(Strict):
         if not (domain.contains(lo) and domain.contains(hi)):
             raise ValueError(f"must be {domain.describe()}, got {q.describe()}")
         return q
+
+    # Optional mechanisms (docs/models/campaign.md); each is off where the scenario leaves it out.
+    breakpoint_A_momentum: Fraction | None = Field(
+        default=None, description="Fall of the attacker's breakpoint share at full pace of advance."
+    )
+    breakpoint_D_momentum: Fraction | None = Field(
+        default=None, description="Rise of the defender's breakpoint share at full pace of retreat."
+    )
+    pursuit_km_per_day: NonNegative | None = Field(
+        default=None, description="Advance after the defence breaks (km/day); none: it ends."
+    )
+    reform_share: Positive | None = Field(
+        default=None, description="Share of D0 at which a broken defence re-forms a line."
+    )
+    warning_days: NonNegative | None = Field(
+        default=None, description="Days of warning the defender has before the attack."
+    )
+    surprise_readiness: Fraction | None = Field(
+        default=None, description="Share of the defence (ground and air) ready with no warning."
+    )
+    readiness_ramp_days: Positive | None = Field(
+        default=None, description="Days from warning until the defence is fully ready."
+    )
+    base_strike_share: Fraction | None = Field(
+        default=None, description="Share of defender sorties lost at first to strikes on bases."
+    )
+    base_repair_days: Positive | None = Field(
+        default=None, description="Time constant of the bases' recovery (days)."
+    )
+    cas_share: Fraction | None = Field(
+        default=None, description="Share of each side's combat aircraft flying close air support."
+    )
+    cas_weather_night: Fraction | None = Field(
+        default=None, description="Share of close-air-support sorties lost to weather and night."
+    )
+    sof_disruption: Fraction | None = Field(
+        default=None, description="Share of defender lethality lost at once to special forces."
+    )
+    chemical_degradation: Fraction | None = Field(
+        default=None, description="Fall of the exchange ratio while chemical attacks last."
+    )
+    chemical_days: NonNegative | None = Field(
+        default=None, description="Days over which chemical attacks degrade the defender."
+    )
+
+    @model_validator(mode="after")
+    def _pairs(self) -> CampaignTerms:
+        pairs = (
+            ("pursuit_km_per_day", "reform_share"),
+            ("warning_days", "surprise_readiness", "readiness_ramp_days"),
+            ("base_strike_share", "base_repair_days"),
+            ("chemical_degradation", "chemical_days"),
+        )
+        for group in pairs:
+            given = [name for name in group if getattr(self, name) is not None]
+            if given and len(given) != len(group):
+                missing = [name for name in group if name not in given]
+                raise ValueError(f"{', '.join(group)} go together; missing {', '.join(missing)}")
+        return self
 
 
 class Strike(Strict):
