@@ -3,7 +3,9 @@
 The layers, lowest first, are listed in :data:`LAYERS`; a module may import from its own layer and
 the layers below it. A module belongs to the layer of its longest matching prefix, so
 ``posturelab.scenario.loader`` (which checks a scenario's indicator names against the engine) sits
-above the engine while the rest of ``posturelab.scenario`` sits below it.
+above the engine while the rest of ``posturelab.scenario`` sits below it. The package itself
+(``posturelab``, whose ``__init__`` re-exports the public API on first use) is matched exactly and
+sits with the API.
 """
 
 from __future__ import annotations
@@ -15,14 +17,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "src" / "posturelab"
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("core", ("posturelab", "posturelab.errors", "posturelab.textfile", "posturelab.registry")),
+    (
+        "core",
+        (
+            "posturelab.errors",
+            "posturelab.textfile",
+            "posturelab.registry",
+            "posturelab.defaults",
+            "posturelab.version",
+        ),
+    ),
     ("models", ("posturelab.models",)),
     ("language", ("posturelab.scenario", "posturelab.data")),
     ("engine", ("posturelab.engine",)),
     ("loading", ("posturelab.scenario.loader",)),
     ("analysis", ("posturelab.runners", "posturelab.store", "posturelab.explore")),
     ("report", ("posturelab.report",)),
-    ("api", ("posturelab.api",)),
+    ("api", ("posturelab", "posturelab.api")),
     ("faces", ("posturelab.cli", "posturelab.web")),
 ]
 
@@ -61,7 +72,8 @@ def layer_of(module: str) -> int:
     best, length = -1, -1
     for index, (_, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:
-            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > length:
+            inside = module.startswith(prefix + ".") and prefix != "posturelab"
+            if (module == prefix or inside) and len(prefix) > length:
                 best, length = index, len(prefix)
     assert best >= 0, f"{module} belongs to no layer of docs/architecture.md"
     return best

@@ -76,19 +76,12 @@ _ERRORS = frozenset({"InputError", "Problem", "ScenarioError"})
 _API = frozenset(__all__) - _ERRORS - {"__version__"}
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("posturelab")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-        return "0.0.0"
-
-
 def __getattr__(name: str) -> Any:
     """Import the public names on first use (PEP 562)."""
     if name == "__version__":
-        value: Any = _version()
+        from posturelab.version import package_version
+
+        value: Any = package_version()
     elif name in _ERRORS:
         from posturelab import errors
 

@@ -11,26 +11,19 @@ column and field path.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from posturelab.cli.console import bold, out, print_json, styled
-from posturelab.data.alignment_file import read_alignment_file
-from posturelab.data.budgets_csv import BlocBudgets, read_budgets_file
 from posturelab.errors import InputError, Problem
-from posturelab.models.alignment import AlignmentParams, exact_landscape
-from posturelab.models.alignment_solvers import anneal, bloc_cohesion
-from posturelab.models.arms import fit_two_bloc
-from posturelab.models.arms_fit import (
-    TREND_ALPHA,
-    RegressionResult,
-    pair_fit,
-    two_bloc_inference,
-)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from posturelab.data.budgets_csv import BlocBudgets
+    from posturelab.models.alignment import AlignmentParams
+    from posturelab.models.arms_fit import RegressionResult
 
 #: Largest number of actors for which ``align`` enumerates the landscape (annealing beyond).
 ALIGN_EXACT_LIMIT = 22
@@ -67,6 +60,11 @@ def _clean(value: float) -> float | None:
 
 def align_report(params: AlignmentParams, bloc: list[int] | None, seed: int) -> dict[str, Any]:
     """Solve an alignment problem and return the JSON-ready report."""
+    import numpy as np
+
+    from posturelab.models.alignment import exact_landscape
+    from posturelab.models.alignment_solvers import anneal, bloc_cohesion
+
     names = params.names
     n = params.n_actors
     report: dict[str, Any] = {
@@ -110,6 +108,8 @@ def align_report(params: AlignmentParams, bloc: list[int] | None, seed: int) -> 
 
 
 def _print_align(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
     n = len(report["actors"])
     if report["method"] == "exact":
         head = f"{n} actors; exact search over {report['configurations']:,} configurations"
@@ -172,6 +172,8 @@ def align_command(
     ] = 0,
 ) -> None:
     """Predict alignments by landscape theory (Axelrod & Bennett 1993): minima, basins, cohesion."""
+    from posturelab.data.alignment_file import read_alignment_file
+
     params = read_alignment_file(file)
     members = None if bloc is None else _parse_bloc(bloc, params.names)
     if members is not None and params.n_actors > ALIGN_EXACT_LIMIT:
@@ -218,6 +220,8 @@ def _regression_payload(result: RegressionResult) -> dict[str, Any]:
 
 
 def _trend_warning(what: str, result: RegressionResult) -> dict[str, str]:
+    from posturelab.models.arms_fit import TREND_ALPHA
+
     return {
         "code": "trend_explains",
         "severity": "warning",
@@ -237,6 +241,10 @@ def richardson_command(
     Also each bloc's own equation dU/dt = k V − α U + g, with intervals, tests of the reaction and
     fatigue terms, and a test against a plain time trend.
     """
+    from posturelab.data.budgets_csv import read_budgets_file
+    from posturelab.models.arms import fit_two_bloc
+    from posturelab.models.arms_fit import pair_fit, two_bloc_inference
+
     if not 0.5 <= level < 1.0:
         raise InputError.single(
             "<command line>", f"must be in [0.5, 1), got {level}", path="--level"
@@ -282,6 +290,8 @@ def _fmt(value: float | None) -> str:
 
 
 def _print_fit(report: dict[str, Any], data: BlocBudgets) -> None:
+    from rich.table import Table
+
     u_name, v_name = data.blocs
     table = Table(title="Yearly totals", title_justify="left")
     for col in ("year", u_name, v_name, "total", "increment"):
@@ -308,6 +318,9 @@ def _print_fit(report: dict[str, Any], data: BlocBudgets) -> None:
 
 
 def _print_coefficients(report: dict[str, Any]) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title="Coefficients, intervals and tests", title_justify="left")
     level = f"{report['level']:.0%} interval"
     for col in ("equation", "term", "estimate", "std. error", level, "p (= 0)", "trend p"):

@@ -11,39 +11,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 import typer
-from rich import box
-from rich.table import Table
 
-from posturelab.cli import lanchester, milestones
+from posturelab.cli import lanchester
 from posturelab.cli.console import out, print_json
-from posturelab.data.campaign_params import (
-    DEFAULT_DAYS,
-    campaign_params_from_mapping,
-    read_campaign_params,
-)
-from posturelab.engine.compiled import compile_scenario
-from posturelab.engine.run import DEFAULT_SEED
-from posturelab.engine.scenario_campaign import ScenarioCampaign, scenario_campaign
-from posturelab.engine.simulate import sample_parameters
+from posturelab.defaults import DEFAULT_CAMPAIGN_DAYS, DEFAULT_SEED
 from posturelab.errors import InputError
-from posturelab.models.campaign import (
-    SCALAR_FIELDS,
-    SCHEDULE_FIELDS,
-    STOP_REASONS,
-    ADMParams,
-    one_member,
-    simulate_adm,
-)
-from posturelab.scenario.levers import parse_assignments, resolve_levers
-from posturelab.scenario.loader import load_scenario
-from posturelab.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from posturelab.engine.scenario_campaign import ScenarioCampaign
+    from posturelab.models.campaign import ADMParams
+    from posturelab.scenario.schema import Scenario
 
 
 def _params_payload(params: ADMParams, days: int) -> dict[str, Any]:
+    import numpy as np
+
+    from posturelab.models.campaign import SCALAR_FIELDS, SCHEDULE_FIELDS
+
     payload: dict[str, Any] = {}
     for name in SCALAR_FIELDS:
         value = float(np.asarray(getattr(params, name)))
@@ -57,6 +44,10 @@ def _params_payload(params: ADMParams, days: int) -> dict[str, Any]:
 
 def campaign_payload(params: ADMParams, days: int) -> dict[str, Any]:
     """Run one campaign (a single member) and return its JSON-ready trace and summary."""
+    import numpy as np
+
+    from posturelab.models.campaign import STOP_REASONS, simulate_adm
+
     result = simulate_adm(params, days, members=1)
 
     def series(values: np.ndarray[Any, Any]) -> list[float]:
@@ -94,6 +85,9 @@ def campaign_payload(params: ADMParams, days: int) -> dict[str, Any]:
 
 def render_campaign(payload: Mapping[str, Any], every: int | None = None) -> None:
     """Print a campaign's day-by-day trace (every ``every`` days) and its summary."""
+    from rich import box
+    from rich.table import Table
+
     days = len(payload["day"]) - 1
     summary = payload["summary"]
     step = every if every is not None else max(1, math.ceil(days / 30))
@@ -144,7 +138,8 @@ def campaign_command(
         ),
     ] = None,
     days: Annotated[
-        int | None, typer.Option("--days", help=f"Horizon in days (default {DEFAULT_DAYS}).")
+        int | None,
+        typer.Option("--days", help=f"Horizon in days (default {DEFAULT_CAMPAIGN_DAYS})."),
     ] = None,
     every: Annotated[
         int | None, typer.Option("--every", min=1, help="Show every N-th day in the table.")
@@ -181,6 +176,10 @@ def campaign_command(
     ] = None,
 ) -> None:
     """Run one campaign of Epstein's Adaptive Dynamic Model."""
+    from posturelab.cli import milestones
+    from posturelab.data.campaign_params import campaign_params_from_mapping, read_campaign_params
+    from posturelab.models.campaign import one_member
+
     if scenario is not None:
         if params is not None:
             raise InputError.single(
@@ -229,6 +228,15 @@ def campaign_command(
 def _scenario_campaign(
     ref: str, assignments: list[str], month: str | None, member: int | None, seed: int
 ) -> tuple[ScenarioCampaign, dict[str, Any], Scenario]:
+    import numpy as np
+
+    from posturelab.cli import milestones
+    from posturelab.engine.compiled import compile_scenario
+    from posturelab.engine.scenario_campaign import scenario_campaign
+    from posturelab.engine.simulate import sample_parameters
+    from posturelab.scenario.levers import parse_assignments, resolve_levers
+    from posturelab.scenario.loader import load_scenario
+
     loaded = load_scenario(ref)
     s = loaded.scenario
     levers = resolve_levers(s, parse_assignments(s, assignments))
@@ -249,6 +257,8 @@ def _scenario_campaign(
 
 def render_forces(info: Mapping[str, Any]) -> None:
     """Print the scored forces a scenario campaign used."""
+    from rich.table import Table
+
     who = (
         "every uncertain number at its median"
         if info["member"] is None

@@ -12,17 +12,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
-from rich.table import Table
 
 from posturelab.cli.console import out, print_json
-from posturelab.data.combat_csv import read_combat_csv
 from posturelab.errors import InputError, Problem
-from posturelab.models.combat_record import FitWarning
-from posturelab.models.lanchester_checks import ResidualTests
-from posturelab.models.lanchester_fit import LanchesterFit, LawComparison, compare_laws, fit
+
+if TYPE_CHECKING:
+    from posturelab.models.combat_record import FitWarning
+    from posturelab.models.lanchester_checks import ResidualTests
+    from posturelab.models.lanchester_fit import LanchesterFit, LawComparison
 
 #: Exit status when a fit is printed but an error-level diagnostic makes it meaningless.
 EXIT_MEANINGLESS: Final[int] = 3
@@ -151,6 +151,8 @@ def _print_warnings(warnings: list[dict[str, str]]) -> None:
 
 def render_lanchester(payload: Mapping[str, Any]) -> None:
     """Print a fit as a readable table, then its notes and warnings."""
+    from rich.table import Table
+
     table = Table(
         title=f"Lanchester {payload['law']} law, {payload['method']} fit: {payload['data']}"
     )
@@ -195,6 +197,8 @@ def render_lanchester(payload: Mapping[str, Any]) -> None:
 
 def render_comparison(payload: Mapping[str, Any]) -> None:
     """Print a comparison of laws: one row per law, the statement and the warnings."""
+    from rich.table import Table
+
     table = Table(title=f"Lanchester laws compared ({payload['method']} fit): {payload['data']}")
     headers = ("law", "log L", "k", "AIC", "BIC", "weight", "R²", "lag-1 r (p)", "normal p")
     for header in headers:
@@ -269,6 +273,9 @@ def lanchester_command(
     Exit status 0: fitted; 2: bad input or a record the method cannot fit; 3: printed, but an
     error-level diagnostic says the numbers are not estimates.
     """
+    from posturelab.data.combat_csv import read_combat_csv
+    from posturelab.models.lanchester_fit import compare_laws, fit
+
     _check_options(law, p, q, level)
     chosen = method or (FitMethod.regression if law is Law.all else FitMethod.engel)
     series = read_combat_csv(data)

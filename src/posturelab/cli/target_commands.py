@@ -12,20 +12,26 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from posturelab.cli.console import bold, out, print_json
+from posturelab.cli.console import bold, out, print_json, styled
 from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
-from posturelab.engine.run import DEFAULT_CHUNK, DEFAULT_SEED, RunOptions
+from posturelab.defaults import (
+    DEFAULT_CALIBRATION_MEMBERS,
+    DEFAULT_CALIBRATION_REPLICATES,
+    DEFAULT_CALIBRATION_WAVES,
+    DEFAULT_CHUNK,
+    DEFAULT_RUNNER,
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+)
 from posturelab.errors import InputError
-from posturelab.explore import calibration as hm
-from posturelab.explore.calibration_file import calibrated_design, read_calibration
-from posturelab.explore.targets import row_dict
-from posturelab.runners import DEFAULT_RUNNER, make_executor
-from posturelab.scenario.loader import DEFAULT_SCENARIO, LoadedScenario, load_scenario
+
+if TYPE_CHECKING:
+    from posturelab.explore.calibration import Calibration
+    from posturelab.scenario.loader import LoadedScenario
 
 EXIT_INCONSISTENT = 1
 TARGET_MEMBERS = 1000
@@ -45,6 +51,8 @@ def load_calibration(
     path: Path | None, loaded: LoadedScenario, members: int | None
 ) -> tuple[Any, dict[str, Any] | None]:
     """The design of ``--calibration FILE`` (or ``None``) and the file's content."""
+    from posturelab.explore.calibration_file import calibrated_design, read_calibration
+
     if path is None:
         return None, None
     data = read_calibration(path, loaded)
@@ -68,6 +76,8 @@ def _published(row: Any) -> str:
 
 def print_target_table(report: Any) -> None:
     """Print the targets table of a :class:`~posturelab.explore.targets.TargetReport`."""
+    from rich.table import Table
+
     on = report.calibration or "the prior"
     out.print(
         bold(report.scenario),
@@ -89,7 +99,7 @@ def print_target_table(report: Any) -> None:
             _num(r.model_p50, r.unit),
             f"[{_num(r.model_p05, r.unit)}, {_num(r.model_p95, r.unit)}]",
             "-" if r.implausibility is None else f"{r.implausibility:.2f}",
-            f"[{colour}]{status}[/{colour}]",
+            styled((status, colour)),
         )
     out.print(table)
 
@@ -117,7 +127,10 @@ def targets_command(
     json_out: JsonOpt = False,
 ) -> None:
     """Hold every target of a scenario against its ensemble: figure, model interval, status."""
-    from posturelab.explore.targets import evaluate_targets
+    from posturelab.engine.run import RunOptions
+    from posturelab.explore.targets import evaluate_targets, row_dict
+    from posturelab.runners import make_executor
+    from posturelab.scenario.loader import load_scenario
     from posturelab.store import rundir
 
     loaded = load_scenario(scenario)
@@ -162,6 +175,7 @@ def targets_command(
 
 
 def _write_targets(target: Path, report: Any) -> None:
+    from posturelab.explore.targets import row_dict
     from posturelab.report.target_figures import save, target_intervals
     from posturelab.store import rundir
 
@@ -183,15 +197,15 @@ def _write_targets(target: Path, report: Any) -> None:
 def calibrate_command(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     waves: Annotated[int, typer.Option(min=1, max=20, help="Waves of history matching.")] = (
-        hm.DEFAULT_WAVES
+        DEFAULT_CALIBRATION_WAVES
     ),
     members: Annotated[
         int, typer.Option(min=2, max=1_000_000, help="Candidates simulated per wave.")
-    ] = hm.DEFAULT_MEMBERS,
+    ] = DEFAULT_CALIBRATION_MEMBERS,
     replicates: Annotated[
         int,
         typer.Option(min=1, max=100, help="Runs of each candidate (its stochastic variance)."),
-    ] = hm.DEFAULT_REPLICATES,
+    ] = DEFAULT_CALIBRATION_REPLICATES,
     seed: SeedOpt = DEFAULT_SEED,
     chunk_size: Annotated[
         int, typer.Option(min=1, help="Members per chunk; results do not depend on it.")
@@ -209,7 +223,10 @@ def calibrate_command(
     json_out: JsonOpt = False,
 ) -> None:
     """History matching: rule out the parameter values the calibration targets contradict."""
+    from posturelab.explore.calibration import history_match
     from posturelab.explore.calibration_file import check_out, payload, write_calibration
+    from posturelab.runners import make_executor
+    from posturelab.scenario.loader import load_scenario
 
     loaded = load_scenario(scenario)
     s = loaded.scenario
@@ -221,7 +238,7 @@ def calibrate_command(
     check_out(path)
     started = time.perf_counter()
     with make_executor(runner, workers, scheduler) as executor:
-        cal = hm.history_match(
+        cal = history_match(
             s,
             loaded.origin,
             loaded.sha256,
@@ -246,7 +263,7 @@ def calibrate_command(
     print_calibration(cal, path, elapsed, drawn)
 
 
-def _draw_calibration(path: Path, cal: hm.Calibration) -> list[str]:
+def _draw_calibration(path: Path, cal: Calibration) -> list[str]:
     from posturelab.report.target_figures import calibration_ranges, calibration_waves, save
 
     folder = path.parent if str(path.parent) else Path(".")
@@ -261,8 +278,10 @@ def _draw_calibration(path: Path, cal: hm.Calibration) -> list[str]:
     return [str(folder / n) for n in names]
 
 
-def print_calibration(cal: hm.Calibration, path: Path, elapsed: float, drawn: list[str]) -> None:
+def print_calibration(cal: Calibration, path: Path, elapsed: float, drawn: list[str]) -> None:
     """Print the waves, the most constrained parameters and the validation targets."""
+    from rich.table import Table
+
     out.print(
         bold(cal.scenario),
         f": {len(cal.waves)} waves of {cal.members:,} candidates x {cal.replicates} replicates "

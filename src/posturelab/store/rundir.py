@@ -30,7 +30,6 @@ import numpy as np
 import pyarrow.parquet as pq
 import xarray as xr
 
-from posturelab import __version__
 from posturelab.engine.indicators import reported_names, scenario_indicators
 from posturelab.engine.run import EnsembleResult, RunOptions
 from posturelab.engine.simulate import ChunkOutput
@@ -40,6 +39,7 @@ from posturelab.scenario.loader import LoadedScenario
 from posturelab.scenario.schema import LeverValue
 from posturelab.store.diskio import ensure_writable, reported
 from posturelab.store.outputs import stream_outputs
+from posturelab.version import package_version
 
 MANIFEST = "manifest.json"
 SERIES = "series.nc"
@@ -265,7 +265,7 @@ def run_manifest(
     return {
         "kind": kind,
         "status": status,
-        "posturelab_version": __version__,
+        "posturelab_version": package_version(),
         "scenario": loaded.scenario.meta.id,
         "scenario_origin": loaded.origin,
         "scenario_sha256": loaded.sha256,

@@ -41,12 +41,12 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from posturelab import __version__
 from posturelab.engine.run import DEFAULT_SEED, RunOptions
 from posturelab.errors import InputError, ScenarioError
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario
 from posturelab.store import catalogue
 from posturelab.store.diskio import StorageError
+from posturelab.version import package_version
 from posturelab.web import service
 from posturelab.web.guards import (
     REQUEST,
@@ -209,7 +209,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="posturelab",
-        version=__version__,
+        version=package_version(),
         description="Scenarios, ensembles, comparisons and claims of posturelab over HTTP.",
         lifespan=lifespan,
         responses=ERRORS,
@@ -283,7 +283,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         """Liveness, version, and the server's limits."""
         return {
             "status": "ok",
-            "version": __version__,
+            "version": package_version(),
             "limits": {
                 "max_members": cfg.max_members,
                 "max_body_bytes": cfg.max_body_bytes,
