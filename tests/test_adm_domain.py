@@ -13,7 +13,9 @@ from posturelab.models.adm_domain import ADM_DOMAINS, Domain
 from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
 from posturelab.scenario.schema import CampaignTerms
 
-TERMS = [name for name in CampaignTerms.model_fields if name != "days"]
+# The campaign terms that are fields of the ADM itself; the others (warning, air, gas, ...) are
+# scenario terms the engine turns into daily schedules (docs/models/campaign.md).
+TERMS = [name for name in CampaignTerms.model_fields if name in SCALAR_FIELDS]
 
 
 def _valid_terms() -> dict[str, object]:
