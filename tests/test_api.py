@@ -174,7 +174,7 @@ def test_the_server_names_request_fields_even_when_started_from_the_command_line
     from posturelab.errors import option_name
 
     seen: list[str] = []
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(option_name("levers")))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda *a, **k: seen.append(option_name("levers")))
     with pytest.raises(SystemExit) as done:
         main(["serve", "--runs-dir", str(tmp_path)])
     assert done.value.code in (0, None)

@@ -389,4 +389,4 @@ def test_every_test_the_reliability_page_names_exists() -> None:
 @pytest.mark.parametrize("value", ["١٠٠٠", "１０００", "nan", "inf"])
 def test_number_levers_take_ascii_finite_numbers_only(run_cli: Cli, value: str) -> None:
     result = run_cli("run", "korea-2025", "--set", f"relocation_troops={value}")
-    assert result.code == 2 and "must be a number in [0, 28500]" in result.err
+    assert result.code == 2 and "must be a number in [0, 17000]" in result.err

@@ -327,7 +327,7 @@ def run(
     >>> ens.n_members, ens.run_id
     (20, 'baseline')
     >>> ens.series["us_troops_korea"].shape
-    (20, 67)
+    (20, 69)
     >>> ens.summary.loc["p_dprk_attack", ["kind", "unit"]].tolist()
     ['probability', 'probability']
     >>> run("korea-2025", members=20, levers={"no_such_lever": 1}, out=tmp / "x")

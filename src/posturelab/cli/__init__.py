@@ -19,6 +19,7 @@ import typer
 
 from posturelab.cli import (
     alignment_arms,
+    catalogue_commands,
     combat,
     console,
     explore_commands,
@@ -52,6 +53,7 @@ COMMAND_MODULES = (
     alignment_arms,
     combat,
     explore_commands,
+    catalogue_commands,
     target_commands,
     web_commands,
 )

@@ -1,4 +1,4 @@
-"""Exploratory analysis commands: compare, claims, sensitivity, discover, runs and show-run.
+"""Exploratory analysis commands: compare, claims, sensitivity and discover.
 
 Each analysis runs its ensembles, writes a result directory under ``--runs-dir`` (or ``--out``)
 atomically, registers it in the runs directory's catalogue and prints a table (or ``--json``).
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 # line starts quickly.
 
 
-def _table(title: str) -> Table:
+def new_table(title: str) -> Table:
+    """An empty Rich table with a title (rich is imported on first use)."""
     from rich.table import Table
 
     return Table(title=title)
@@ -66,7 +67,8 @@ FiguresOpt = Annotated[
 ]
 
 
-def _num(value: Any, kind: str = "") -> str:
+def fmt_num(value: Any, kind: str = "") -> str:
+    """A number for a table: percentage points for a probability, thousands separated."""
     if value is None:
         return "-"
     v = float(value)
@@ -77,7 +79,8 @@ def _num(value: Any, kind: str = "") -> str:
     return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
 
 
-def _share(value: Any) -> str:
+def fmt_share(value: Any) -> str:
+    """A share as a whole percentage (``-`` when missing)."""
     return "-" if value is None else f"{100 * float(value):.0f}%"
 
 
@@ -145,7 +148,7 @@ def compare_command(
         f"levers A vs B: {changes or 'identical'}",
         sep="",
     )
-    table = _table("Paired effects A - B (per member; probabilities as per-member risk)")
+    table = new_table("Paired effects A - B (per member; probabilities as per-member risk)")
     for col in ("indicator", "basis", "median", "5%", "95%", "A>B", "A<B", "outcome diff (90%)"):
         table.add_column(col, justify="left" if col in ("indicator", "basis") else "right")
     for e in result.effects:
@@ -153,8 +156,8 @@ def compare_command(
         diff = "-"
         if e.outcome_diff is not None:
             diff = (
-                f"{_num(e.outcome_diff, kind)} "
-                f"[{_num(e.outcome_diff_low, kind)}, {_num(e.outcome_diff_high, kind)}]"
+                f"{fmt_num(e.outcome_diff, kind)} "
+                f"[{fmt_num(e.outcome_diff_low, kind)}, {fmt_num(e.outcome_diff_high, kind)}]"
             )
         basis = {
             "risk": f"risk by {e.month}",
@@ -164,11 +167,11 @@ def compare_command(
         table.add_row(
             e.indicator,
             basis,
-            _num(e.p50, kind),
-            _num(e.p05, kind),
-            _num(e.p95, kind),
-            _share(e.share_positive),
-            _share(e.share_negative),
+            fmt_num(e.p50, kind),
+            fmt_num(e.p05, kind),
+            fmt_num(e.p95, kind),
+            fmt_share(e.share_positive),
+            fmt_share(e.share_negative),
             diff,
         )
     out.print(table)
@@ -222,7 +225,7 @@ def claims_command(
         f": {len(result.claims)} claims on {result.n_members:,} paired members",
         sep="",
     )
-    table = _table("Claims: effect = treatment - base per member")
+    table = new_table("Claims: effect = treatment - base per member")
     numeric = ("median", "5%", "95%", "relative", "band", "holds")
     for col in ("claim", "indicator", "dir", *numeric, "verdict"):
         table.add_column(col, justify="right" if col in numeric else "left")
@@ -231,12 +234,12 @@ def claims_command(
             c.id,
             c.indicator,
             "+" if c.direction == "increase" else "-",
-            _num(c.effect_p50),
-            _num(c.effect_p05),
-            _num(c.effect_p95),
-            _share(c.relative_effect),
-            _num(c.material_band),
-            _share(c.share_holds),
+            fmt_num(c.effect_p50),
+            fmt_num(c.effect_p05),
+            fmt_num(c.effect_p95),
+            fmt_share(c.relative_effect),
+            fmt_num(c.material_band),
+            fmt_share(c.share_holds),
             c.verdict,
         )
     out.print(table)
@@ -314,7 +317,7 @@ def sensitivity_command(
         f"{result.evaluations:,} evaluations over {len(result.rows)} uncertain parameters",
         sep="",
     )
-    table = _table("Most influential parameters")
+    table = new_table("Most influential parameters")
     sobol = method == "sobol"
     cols = ("parameter", *(("S1", "±", "ST", "±") if sobol else ("mu*", "±", "sigma", "mu")))
     for col in cols:
@@ -388,14 +391,14 @@ def discover_command(
     out.print(
         bold(result.scenario),
         f": {result.where}: {result.cases:,} of "
-        f"{result.n_members:,} members ({_share(result.share)})",
+        f"{result.n_members:,} members ({fmt_share(result.share)})",
         sep="",
     )
     box = result.box
     if box is None:
         out.print("no box: the condition holds for no member or for every member")
     else:
-        table = _table(
+        table = new_table(
             f"PRIM box {box.index}: coverage {box.coverage:.0%}, "
             f"density {box.density:.0%}, mass {box.mass:.0%}"
         )
@@ -409,116 +412,10 @@ def discover_command(
     out.print(f"result directory: {result.run_dir}")
 
 
-# -------------------------------------------------------------------------------- runs, show-run
-def runs_command(
-    runs_dir: RunsDirOpt = Path("runs"),
-    kind: Annotated[str | None, typer.Option(help="Only this kind (run, compare, ...).")] = None,
-    scenario: Annotated[str | None, typer.Option(help="Only this scenario id.")] = None,
-    rescan: Annotated[
-        bool, typer.Option("--rescan", help="First register complete directories not listed.")
-    ] = False,
-    json_out: JsonOpt = False,
-) -> None:
-    """List the catalogued runs and analyses, newest first."""
-    from posturelab.store import catalogue
-
-    if rescan:
-        catalogue.rescan(runs_dir)
-    rows = catalogue.list_runs(runs_dir, kind=kind, scenario=scenario)
-    if json_out:
-        print_json(rows)
-        return
-    if not rows:
-        out.print(f"no runs catalogued in {runs_dir / catalogue.CATALOGUE}")
-        return
-    table = _table(f"Runs in {runs_dir}")
-    for col in ("id", "kind", "created", "members", "seed", "headline"):
-        table.add_column(col, justify="right" if col in ("members", "seed") else "left")
-    for r in rows:
-        mark = "" if r["exists"] else " (missing)"
-        table.add_row(
-            r["id"] + mark,
-            r["kind"],
-            r["created"] or "",
-            f"{r['members']:,}" if r["members"] is not None else "",
-            str(r["seed"]),
-            r["headline"] or "",
-        )
-    out.print(table)
-
-
-def show_run_command(
-    run_id: Annotated[str, typer.Argument(metavar="ID", help="A run id (or a unique prefix).")],
-    runs_dir: RunsDirOpt = Path("runs"),
-    json_out: JsonOpt = False,
-) -> None:
-    """Summarise one catalogued run or analysis."""
-    from posturelab.store import catalogue
-
-    row = catalogue.get_run(runs_dir, run_id)
-    if json_out:
-        print_json(row)
-        return
-    m = row["manifest"]
-    out.print(bold(str(row["id"])), f" ({row['kind']})", sep="")
-    for label, value in (
-        ("scenario", f"{m.get('scenario')} (sha256 {str(m.get('scenario_sha256', ''))[:12]})"),
-        ("created", m.get("created")),
-        ("members", m.get("members")),
-        ("seed", m.get("seed")),
-        ("sampler", m.get("sampler")),
-        ("version", m.get("posturelab_version")),
-        ("levers", ", ".join(f"{k}={v}" for k, v in (m.get("levers") or {}).items())),
-        ("headline", row.get("headline")),
-        ("directory", row["path"] + ("" if row["exists"] else " (missing)")),
-    ):
-        out.print(f"  {label}: {value}")
-    summary = row["summary"]
-    if row["kind"] == "claims":
-        for c in summary.get("claims", []):
-            out.print(f"  claim {c['id']}: {c['verdict']} ({c['reason']})")
-    elif isinstance(summary.get("indicators"), dict):
-        for name, stats in summary["indicators"].items():
-            kind = summary.get("kinds", {}).get(name, "")
-            p50 = stats.get("p50")
-            shown = (
-                "-"
-                if p50 is None
-                else (f"{100 * p50:.2f}%" if kind == "probability" else f"{p50:.4g}")
-            )
-            out.print(f"  {name}: {shown}")
-    elif isinstance(summary.get("effects"), dict):
-        out.print(f"  difference: {summary.get('difference', 'A - B')}")
-        for name, e in summary["effects"].items():
-            if e.get("p50") is None or not (e.get("share_positive") or e.get("share_negative")):
-                continue
-            out.print(
-                f"  {name} ({e['basis']}): median {_num(e['p50'], e['kind'])}, "
-                f"5-95% [{_num(e['p05'], e['kind'])}, {_num(e['p95'], e['kind'])}], "
-                f"A>B in {_share(e['share_positive'])}, A<B in {_share(e['share_negative'])}"
-            )
-    elif isinstance(summary.get("box"), dict):
-        for lim in summary["box"]["limits"]:
-            out.print(f"  box: {lim['parameter']} in [{lim['lower']:.4g}, {lim['upper']:.4g}]")
-    elif isinstance(summary.get("indices"), list):
-        for r in summary["indices"][:5]:
-            out.print(
-                f"  {r['parameter']}: "
-                + ", ".join(
-                    f"{k}={v:.3g}" for k, v in r.items() if k != "parameter" and v is not None
-                )
-            )
-    for name in summary.get("figures", []):
-        if name.endswith(".png"):
-            out.print(f"  figure: {Path(row['path']) / name}")
-
-
 def register(app: typer.Typer, fit_app: typer.Typer) -> None:
-    """Add the analysis and catalogue commands to ``app``."""
+    """Add the analysis commands to ``app``."""
     del fit_app
     app.command("compare")(compare_command)
     app.command("claims")(claims_command)
     app.command("sensitivity")(sensitivity_command)
     app.command("discover")(discover_command)
-    app.command("runs")(runs_command)
-    app.command("show-run")(show_run_command)
