@@ -82,7 +82,11 @@ def test_the_wheel_installs_and_runs_in_a_clean_environment(tmp_path: Path) -> N
     assert summary["members"] == 200 and summary["scenario"] == "korea-2025"
     assert (work / "r" / "series.nc").is_file()
     listed = _run([str(venv / "bin" / "posturelab"), "scenarios", "--json"], work)
-    assert [e["id"] for e in json.loads(listed.stdout)] == ["korea-2025"]
+    assert [e["id"] for e in json.loads(listed.stdout)] == [
+        "korea-2025",
+        "baltics-2016",
+        "korea-1950",
+    ]
     assets = _run(
         [
             str(python),
