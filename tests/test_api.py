@@ -18,6 +18,7 @@ from posturelab.errors import InputError
 API_MODULES = [
     "posturelab.api.inputs",
     "posturelab.api.ensemble",
+    "posturelab.api.running",
     "posturelab.api.comparison",
     "posturelab.api.exploration",
     "posturelab.api.adm",

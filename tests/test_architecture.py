@@ -155,3 +155,13 @@ def test_the_architecture_page_names_the_layers_and_components_in_order() -> Non
     assert rows == [name for name, _ in LAYERS]
     steps = re.findall(r"^\d\. `(\w+)` \(`engine/", doc, flags=re.M)
     assert steps == [c.name for c in COMPONENTS]
+
+
+def test_no_module_is_over_about_500_lines() -> None:
+    """Modules of a few hundred lines: one over 520 fails (about 500, with a small margin)."""
+    long = {
+        name: n
+        for name, path in modules().items()
+        if (n := len(path.read_text().splitlines())) > 520
+    }
+    assert long == {}

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from posturelab.engine import blocs
+from posturelab.engine import alignment_codes, blocs
 from posturelab.engine.compiled import compile_scenario
 from posturelab.engine.run import RunOptions, run_ensemble
 from posturelab.engine.simulate import sample_parameters
@@ -132,15 +132,15 @@ def test_status_quo_cohesion_is_the_first_month_under_defaults(korea, base):
 
 def test_modal_configuration_and_decode(korea, base):
     actors = blocs.landscape_actors(korea)
-    modal = blocs.modal_configuration(base[f"alignment_code_{BLOC}"].values, actors)
+    modal = alignment_codes.modal_configuration(base[f"alignment_code_{BLOC}"].values, actors)
     east, west = modal.sides
     assert {"dprk", "prc", "rus"} <= set(east)
     assert {"us", "rok", "jpn"} <= set(west)
     assert 0 < modal.share <= 1
-    assert blocs.decode(0, ("a", "b")) == (("a", "b"), ())
-    assert blocs.decode(1, ("a", "b", "c")) == (("a", "c"), ("b",))
+    assert alignment_codes.decode(0, ("a", "b")) == (("a", "b"), ())
+    assert alignment_codes.decode(1, ("a", "b", "c")) == (("a", "c"), ("b",))
     with pytest.raises(ValueError, match="no configuration"):
-        blocs.modal_configuration([np.nan], actors)
+        alignment_codes.modal_configuration([np.nan], actors)
 
 
 def _korea_text() -> str:

@@ -11,10 +11,11 @@ Jupyter. Bad input raises one exception type, :class:`~posturelab.errors.InputEr
 from posturelab.api.adm import Campaign, campaign
 from posturelab.api.alignment import Alignment, RichardsonResult, align, fit_richardson
 from posturelab.api.comparison import ClaimsResult, Comparison, claims, compare
-from posturelab.api.ensemble import Ensemble, IndicatorStats, open_run, resume, run
+from posturelab.api.ensemble import Ensemble, IndicatorStats, open_run
 from posturelab.api.exploration import Discovery, Sensitivity, discover, sensitivity
 from posturelab.api.inputs import lever_settings, load_scenario
 from posturelab.api.lanchester import LanchesterResult, fit_lanchester
+from posturelab.api.running import resume, run
 from posturelab.errors import InputError, Problem, ScenarioError
 
 __all__ = [

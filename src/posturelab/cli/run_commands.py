@@ -184,7 +184,7 @@ def resume_run_command(
 
     Same numbers, bit for bit, as an uninterrupted run, on any runner.
     """
-    from posturelab.api.ensemble import register_run
+    from posturelab.api.running import register_run
     from posturelab.runners import RunnerSpec, open_runner
     from posturelab.runners.durable import (
         RunIncompleteError,

@@ -77,13 +77,10 @@ __all__ = [
     "AlignmentSpec",
     "AlignmentState",
     "BlocSpec",
-    "ModalConfiguration",
     "ShiftSpec",
     "compile_alignment",
-    "decode",
     "init_alignment",
     "landscape_actors",
-    "modal_configuration",
     "propensities_at",
     "step_alignment",
 ]
@@ -439,7 +436,7 @@ class AlignmentComponent:
                     "distribution",
                     "code",
                     "Code of the global-minimum configuration at the horizon (decode with "
-                    "posturelab.engine.blocs.decode).",
+                    "posturelab.engine.alignment_codes.decode).",
                 ),
             ]
         return tuple(out)
@@ -483,46 +480,3 @@ def _publish(
         if bloc.partners_of is not None and bloc.partners_of not in seen:
             into[bloc.partners_of] = cohesion[bloc.id]
             seen.add(bloc.partners_of)
-
-
-# --------------------------------------------------------------------------------------------------
-# Reading the results
-# --------------------------------------------------------------------------------------------------
-
-
-def decode(code: int, actors: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Split the actors into the two sides of configuration ``code`` (the first actor's side first).
-
-    >>> decode(0b010, ("dprk", "rok", "us", "prc"))
-    (('dprk', 'rok', 'prc'), ('us',))
-    """
-    sides = codes_to_sides(np.asarray([int(code)]), len(actors))[0]
-    return (
-        tuple(a for a, s in zip(actors, sides, strict=True) if s == 0),
-        tuple(a for a, s in zip(actors, sides, strict=True) if s == 1),
-    )
-
-
-@dataclass(frozen=True)
-class ModalConfiguration:
-    """The most frequent global-minimum configuration across members."""
-
-    code: int
-    share: float
-    sides: tuple[tuple[str, ...], tuple[str, ...]]
-
-
-def modal_configuration(
-    codes: Sequence[float] | FloatArray, actors: Sequence[str]
-) -> ModalConfiguration:
-    """The modal configuration of the per-member codes (e.g. ``alignment_code_<bloc>``).
-
-    Missing codes (NaN) are ignored; ties go to the lowest code.
-    """
-    values = np.asarray(codes, dtype=np.float64)
-    values = values[np.isfinite(values)].astype(np.int64)
-    if values.size == 0:
-        raise ValueError("no configuration codes to summarise")
-    found, counts = np.unique(values, return_counts=True)
-    best = int(found[int(np.argmax(counts))])
-    return ModalConfiguration(best, float(counts.max() / values.size), decode(best, actors))

@@ -344,7 +344,7 @@ def bloc_variables(dataset: xr.Dataset) -> list[str]:
 def _configurations(
     codes: np.ndarray, actors: Sequence[str], top: int
 ) -> list[tuple[float, tuple[str, ...], tuple[str, ...]]]:
-    from posturelab.engine.blocs import decode
+    from posturelab.engine.alignment_codes import decode
 
     values = codes[np.isfinite(codes)].astype(np.int64)
     if values.size == 0:
