@@ -284,6 +284,8 @@ class ArmsComponent:
     """Richardson spending, the lever effects and the warhead stock (see the module docstring)."""
 
     name = "arms"
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ("spending", "warheads")
     fixed_slots = 1
     """The denuclearisation deal (:data:`DEAL_SLOT`)."""
 

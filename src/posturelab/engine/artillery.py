@@ -77,6 +77,8 @@ class ArtilleryComponent:
     """The bombardment of a city when a contest's war starts (see the module docstring)."""
 
     name = "artillery"
+    reads: tuple[str, ...] = ("at_war",)
+    writes: tuple[str, ...] = ()
     fixed_slots = 0
 
     def compile(

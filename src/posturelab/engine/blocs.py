@@ -399,6 +399,8 @@ class AlignmentComponent:
     """
 
     name = "alignment"
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ("cohesion", "cohesion_status_quo")
     fixed_slots = 0
 
     def compile(

@@ -159,6 +159,8 @@ class CapabilityComponent:
     """Procurement, modernisation and exercise readiness (see the module docstring)."""
 
     name = "capability"
+    reads: tuple[str, ...] = ("spending", "personnel")
+    writes: tuple[str, ...] = ("capability", "forces_changed")
     fixed_slots = 0
 
     def compile(

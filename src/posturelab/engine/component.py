@@ -10,6 +10,9 @@ The monthly step (DESIGN section 3) is a fixed sequence of *components*, listed 
     Every variable it emits, with kind, unit, description and how derived quantities are made.
 ``scenario_slots(spec)`` and ``fixed_slots``
     How many uniform event draws per member and month it needs (see :func:`allocate_slots`).
+``reads`` and ``writes``
+    The :class:`World` fields it takes from other components and those it sets for them: the
+    channels of the coupled model (``docs/models/img/channels.png`` is drawn from them).
 ``init(spec, world) -> state``
     Its per-member state for a chunk, built from the sampled parameters in :class:`World`.
 ``step(state, month, world)``
@@ -158,6 +161,10 @@ class Component(Protocol[SpecT, StateT]):
 
     name: str
     """Unique name; also the key of its spec in a compiled scenario and of its event slots."""
+    reads: tuple[str, ...]
+    """The :class:`World` fields it reads that other components write (its inputs)."""
+    writes: tuple[str, ...]
+    """The :class:`World` fields it writes for other components (its channels)."""
     fixed_slots: int
     """Event draws per member and month in the reserved block (:data:`RESERVED_SLOTS`)."""
 

@@ -433,6 +433,15 @@ class ContestsComponent:
     """Allocation, attack decisions, wars, campaigns, strikes and entrapment (module docstring)."""
 
     name = "contests"
+    reads: tuple[str, ...] = (
+        "personnel",
+        "forces_changed",
+        "cohesion",
+        "cohesion_status_quo",
+        "warheads",
+        "capability",
+    )
+    writes: tuple[str, ...] = ("personnel", "forces_changed", "at_war")
     fixed_slots = 0
 
     def compile(

@@ -179,6 +179,8 @@ class PostureComponent:
     """Dated events and levers that move personnel (see the module docstring)."""
 
     name = "posture"
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ("personnel", "forces_changed")
     fixed_slots = 0
 
     def compile(
