@@ -21,6 +21,7 @@ from posturelab.api.inputs import (
     ScenarioRef,
     bad_option,
     lever_settings,
+    month_position,
 )
 from posturelab.api.inputs import load_scenario as _load
 from posturelab.defaults import DEFAULT_SEED
@@ -184,27 +185,12 @@ def _from_scenario(
     seed: int,
 ) -> ScenarioCampaign:
     from posturelab.engine.compiled import compile_scenario
-    from posturelab.engine.scenario_campaign import scenario_campaign
-    from posturelab.engine.simulate import sample_parameters
-    from posturelab.scenario.schema import MONTH_RE
+    from posturelab.engine.scenario_campaign import member_parameters, scenario_campaign
 
     loaded = _load(scenario)
     model = compile_scenario(loaded.scenario, lever_settings(loaded, levers, variant))
-    at = None
-    if month is not None:
-        at = model.month_number(month) if MONTH_RE.match(month) else -1
-        if not 0 <= at < model.n_months:
-            raise bad_option(
-                "month",
-                f"{{option}} must be a month YYYY-MM from {model.months[0]} to "
-                f"{model.months[-1]}, got {month!r}",
-            )
-    if member is None:
-        design = np.full((1, len(model.uncertain)), 0.5)
-        values = sample_parameters(model, seed, np.array([0], dtype=np.int64), 1, "mc", design)
-    else:
-        rows = np.array([member], dtype=np.int64)
-        values = sample_parameters(model, seed, rows, member + 1, "mc")
+    at = month_position(model, month)
+    values = member_parameters(model, seed, member)
     try:
         return scenario_campaign(model, values, month=at)
     except ValueError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from posturelab.errors import (
     InputError,
@@ -24,7 +24,10 @@ from posturelab.errors import (
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import LoadedScenario
 from posturelab.scenario.loader import load_scenario as _load
-from posturelab.scenario.schema import LeverValue, Scenario
+from posturelab.scenario.schema import MONTH_RE, LeverValue, Scenario
+
+if TYPE_CHECKING:
+    from posturelab.engine.frame import Frame
 
 __all__ = [
     "LeverSettings",
@@ -140,6 +143,27 @@ def lever_settings(
         raise ScenarioError(
             [Problem(where, p.line, p.column, p.path, p.message) for p in error.problems]
         ) from None
+
+
+def month_position(model: Frame, month: str | None) -> int | None:
+    """The index of ``month`` (``YYYY-MM``) in the scenario's period; ``None`` stays ``None``.
+
+    Raises
+    ------
+    InputError
+        Naming the ``month`` argument (``--month`` on the command line) when it is not a month of
+        the period.
+    """
+    if month is None:
+        return None
+    at = model.month_number(month) if MONTH_RE.match(month) else -1
+    if not 0 <= at < model.n_months:
+        raise bad_option(
+            "month",
+            f"{{option}} must be a month YYYY-MM from {model.months[0]} to {model.months[-1]}, "
+            f"got {month!r}",
+        )
+    return at
 
 
 def bad_option(option: str, message: str) -> InputError:

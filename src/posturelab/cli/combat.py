@@ -228,12 +228,9 @@ def campaign_command(
 def _scenario_campaign(
     ref: str, assignments: list[str], month: str | None, member: int | None, seed: int
 ) -> tuple[ScenarioCampaign, dict[str, Any], Scenario]:
-    import numpy as np
-
-    from posturelab.cli import milestones
+    from posturelab.api.inputs import month_position
     from posturelab.engine.compiled import compile_scenario
-    from posturelab.engine.scenario_campaign import scenario_campaign
-    from posturelab.engine.simulate import sample_parameters
+    from posturelab.engine.scenario_campaign import member_parameters, scenario_campaign
     from posturelab.scenario.levers import parse_assignments, resolve_levers
     from posturelab.scenario.loader import load_scenario
 
@@ -241,14 +238,8 @@ def _scenario_campaign(
     s = loaded.scenario
     levers = resolve_levers(s, parse_assignments(s, assignments))
     model = compile_scenario(s, levers)
-    at = milestones.month_option(model, month)
-    if member is None:
-        rows = np.array([0], dtype=np.int64)
-        design = np.full((1, len(model.uncertain)), 0.5)
-        values = sample_parameters(model, seed, rows, 1, "mc", design)
-    else:
-        rows = np.array([member], dtype=np.int64)
-        values = sample_parameters(model, seed, rows, member + 1, "mc")
+    at = month_position(model, month)
+    values = member_parameters(model, seed, member)
     try:
         return scenario_campaign(model, values, month=at), values, s
     except ValueError as exc:

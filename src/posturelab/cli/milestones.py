@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from rich.table import Table
 
+from posturelab.api.inputs import month_position
 from posturelab.cli.console import out, print_json
 from posturelab.engine.compiled import CompiledScenario, compile_scenario
 from posturelab.engine.milestones import (
@@ -30,7 +31,7 @@ from posturelab.errors import InputError
 from posturelab.models.campaign import STOP_REASONS
 from posturelab.scenario.levers import parse_assignments, resolve_levers
 from posturelab.scenario.loader import load_scenario
-from posturelab.scenario.schema import MONTH_RE, Scenario
+from posturelab.scenario.schema import Scenario
 
 
 def _observed(days: tuple[float, float] | None) -> str:
@@ -195,21 +196,6 @@ def render_ensemble_milestones(payload: Mapping[str, Any]) -> None:
     )
 
 
-def month_option(model: CompiledScenario, month: str | None) -> int | None:
-    """The index of ``--month`` in the scenario's period (``None``: its last month)."""
-    if month is None:
-        return None
-    at = model.month_number(month) if MONTH_RE.match(month) else -1
-    if not 0 <= at < model.n_months:
-        raise InputError.single(
-            "<command line>",
-            f"--month must be a month YYYY-MM from {model.months[0]} to {model.months[-1]}, "
-            f"got {month!r}",
-            path="--month",
-        )
-    return at
-
-
 def print_ensemble(
     ref: str,
     assignments: list[str],
@@ -223,7 +209,7 @@ def print_ensemble(
     loaded = load_scenario(ref)
     s = loaded.scenario
     model = compile_scenario(s, resolve_levers(s, parse_assignments(s, assignments)))
-    at = month_option(model, month)
+    at = month_position(model, month)
     try:
         payload = ensemble_milestones(model, s, seed, members, at, days)
     except ValueError as exc:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from posturelab.defaults import DEFAULT_CAMPAIGN_DAYS
 from posturelab.errors import InputError, Problem
 from posturelab.models.adm_domain import FACTOR_DOMAINS
 from posturelab.models.campaign import SCALAR_FIELDS, ADMParams
@@ -22,7 +23,7 @@ from posturelab.textfile import read_user_text
 
 MAX_PARAM_FILE_BYTES: Final[int] = 1_000_000
 MAX_DAYS: Final[int] = 3650
-DEFAULT_DAYS: Final[int] = 30
+DEFAULT_DAYS: Final[int] = DEFAULT_CAMPAIGN_DAYS
 
 
 # --------------------------------------------------------------------------------------------------

@@ -39,13 +39,16 @@ def reference_problems(scenario: Scenario) -> list[tuple[Path, str]]:
     """Claims, targets and declared outcomes naming an indicator the scenario does not provide."""
     known = scenario_indicators(scenario)
     listed = ", ".join(sorted(reported_names(known)))
-    found: list[tuple[Path, str]] = []
-    for i, claim in enumerate(scenario.claims):
-        if claim.indicator not in known:
-            found.append(
-                (("claims", i, "indicator"),
-                 f"unknown indicator {claim.indicator!r}; this scenario provides: {listed}")
-            )  # fmt: skip
+    named: list[tuple[Path, str | None]] = [
+        *((("claims", i, "indicator"), c.indicator) for i, c in enumerate(scenario.claims)),
+        *((("targets", i, "indicator"), t.indicator) for i, t in enumerate(scenario.targets)),
+        *((("outcomes", i, "id"), o.id) for i, o in enumerate(scenario.outcomes)),
+    ]
+    found: list[tuple[Path, str]] = [
+        (path, f"unknown indicator {name!r}; this scenario provides: {listed}")
+        for path, name in named
+        if name is not None and name not in known
+    ]
     for i, claim in enumerate(scenario.claims):
         ind = known.get(claim.indicator)
         if ind is not None and (claim.material or "").endswith("pp") and ind.kind != "probability":
@@ -53,17 +56,5 @@ def reference_problems(scenario: Scenario) -> list[tuple[Path, str]]:
                 (("claims", i, "material"),
                  f"'pp' (percentage points) applies to probabilities; {claim.indicator!r} is a "
                  f"{ind.kind} in {ind.unit}: give a number in that unit or a share such as 10%")
-            )  # fmt: skip
-    for i, target in enumerate(scenario.targets):
-        if target.indicator is not None and target.indicator not in known:
-            found.append(
-                (("targets", i, "indicator"),
-                 f"unknown indicator {target.indicator!r}; this scenario provides: {listed}")
-            )  # fmt: skip
-    for i, outcome in enumerate(scenario.outcomes):
-        if outcome.id not in known:
-            found.append(
-                (("outcomes", i, "id"),
-                 f"unknown indicator {outcome.id!r}; this scenario provides: {listed}")
             )  # fmt: skip
     return found

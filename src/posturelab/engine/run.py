@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from posturelab.defaults import DEFAULT_CHUNK as DEFAULT_CHUNK
 from posturelab.defaults import DEFAULT_MEMBERS as DEFAULT_MEMBERS
 from posturelab.defaults import DEFAULT_SEED as DEFAULT_SEED
 from posturelab.engine.compiled import CompiledScenario, compile_scenario
@@ -36,7 +37,6 @@ from posturelab.scenario.schema import LeverValue, Scenario
 if TYPE_CHECKING:
     import xarray as xr
 
-DEFAULT_CHUNK = 10_000
 DEFAULT_ATTEMPTS = 3
 """How many times a chunk is tried before the run gives up on it (the first try included)."""
 _POLL_S = 0.5

@@ -82,6 +82,23 @@ class TheatreAtPeace:
     strength: FloatArray
 
 
+def member_parameters(
+    model: CompiledScenario, seed: int, member: int | None
+) -> dict[str, FloatArray]:
+    """One member's numbers: all at their medians, or the member's own draws.
+
+    With ``member`` None every uncertain number takes its median (the unit design at 0.5);
+    otherwise they are member ``member``'s draws in the run with ``seed``.
+    """
+    from posturelab.engine.simulate import sample_parameters
+
+    if member is None:
+        design = np.full((1, len(model.uncertain)), 0.5)
+        return sample_parameters(model, seed, np.array([0], dtype=np.int64), 1, "mc", design)
+    rows = np.array([member], dtype=np.int64)
+    return sample_parameters(model, seed, rows, member + 1, "mc")
+
+
 def theatre_at_peace(
     model: CompiledScenario,
     p: Mapping[str, FloatArray],

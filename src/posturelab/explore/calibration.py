@@ -52,6 +52,11 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from posturelab.defaults import (
+    DEFAULT_CALIBRATION_MEMBERS,
+    DEFAULT_CALIBRATION_REPLICATES,
+    DEFAULT_CALIBRATION_WAVES,
+)
 from posturelab.engine.run import DEFAULT_CHUNK, RunOptions, run_ensemble, uncertain_names
 from posturelab.engine.sampling import unit_design
 from posturelab.explore.targets import (
@@ -70,9 +75,9 @@ from posturelab.scenario.schema import Scenario, Target
 FloatArray = NDArray[np.float64]
 BANDWIDTH = 0.25
 """Jitter of a resampled survivor, as a share of the survivors' standard deviation per column."""
-DEFAULT_WAVES = 3
-DEFAULT_MEMBERS = 1000
-DEFAULT_REPLICATES = 4
+DEFAULT_WAVES = DEFAULT_CALIBRATION_WAVES
+DEFAULT_MEMBERS = DEFAULT_CALIBRATION_MEMBERS
+DEFAULT_REPLICATES = DEFAULT_CALIBRATION_REPLICATES
 
 
 @dataclass(frozen=True)
