@@ -184,3 +184,23 @@ def test_bad_calibrations_get_the_one_error_form(
         assert _is_error_form(answer, 400)["problems"][0]["path"] == field
     _is_error_form(client.post("/api/calibrations", json={"content": [1, 2]}), 422)
     assert [c["id"] for c in client.get("/api/calibrations").json()] == [entry["id"]]
+
+
+def test_serve_offers_calibration_files_and_refuses_bad_ones(run_cli: Any, tmp_path: Path) -> None:
+    from posturelab.web.calibrations import CalibrationStore
+
+    cal = calibrate(run_cli, tmp_path)
+    store = CalibrationStore(tmp_path / "runs")
+    entry, new = store.add_file(cal)
+    assert new and store.add_file(cal) == (entry, False)
+    assert [c.id for c in store.list()] == [entry.id]
+    assert json.loads(entry.path.read_text())["design"] == json.loads(cal.read_text())["design"]
+
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"format": "posturelab-calibration/1", "scenario_sha256": 3}')
+    for path, message in ((tmp_path / "absent.json", "no such calibration file"),
+                          (bogus, "scenario_sha256")):  # fmt: skip
+        refused = run_cli("serve", "--runs-dir", str(tmp_path / "other"), "--calibration",
+                          str(path), "--port", "0")  # fmt: skip
+        assert refused.code == 2 and message in refused.err and "Traceback" not in refused.err
+        assert not (tmp_path / "other").exists()

@@ -1,9 +1,10 @@
 """Calibration files known to the server: kept in the runs directory, named by id, never by path.
 
 A calibration file (``posturelab calibrate``, :mod:`posturelab.explore.calibration_file`) reaches
-the API in one of two ways: the server's operator copies it into ``RUNS_DIR/calibrations/``, or a
-client uploads its content (``POST /api/calibrations``), which is checked and stored there as
-``ID.json`` with ``ID`` the first 16 hexadecimal digits of the SHA-256 of the stored text. A
+the API in one of three ways: the server's operator names it with ``posturelab serve
+--calibration FILE`` or copies it into ``RUNS_DIR/calibrations/``, or a client uploads its content
+(``POST /api/calibrations``). Named and uploaded files are checked and stored there as ``ID.json``
+with ``ID`` the first 16 hexadecimal digits of the SHA-256 of the stored text. A
 client names a calibration by its id only: ids are checked against :data:`ID_PATTERN` and looked
 up among the files the folder lists, so no request can make the server read another file.
 
@@ -187,6 +188,27 @@ class CalibrationStore:
         entry = _entry(ident, path)
         assert entry is not None  # just checked and written
         return entry, new
+
+    def add_file(self, path: Path) -> tuple[StoredCalibration, bool]:
+        """Check a calibration file named on the command line and store it (as :meth:`add`).
+
+        Raises
+        ------
+        InputError
+            Located at the file: missing, unreadable, not JSON, or not a calibration file.
+        """
+        name = str(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError.single(name, "no such calibration file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError.single(name, f"cannot read: {exc}") from None
+        except json.JSONDecodeError as exc:
+            raise InputError.single(
+                name, f"not JSON: {exc.msg}", line=exc.lineno, column=exc.colno
+            ) from None
+        return self.add(check_content(data, name))
 
     def for_scenario(self, ident: str, loaded: LoadedScenario, field: str) -> StoredCalibration:
         """The calibration with this id, checked against the scenario it is to be used with.
