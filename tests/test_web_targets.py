@@ -125,6 +125,8 @@ def test_calibrated_run_and_targets_match_the_command_line(
     assert summary["indicators"] == cli["indicators"]
     manifest = client.get(f"/api/runs/{status['run_id']}").json()["manifest"]
     assert manifest["calibration"]["file"] == entry["file"]  # relative: no server path
+    report = client.get(f"/api/runs/{status['run_id']}/report").text
+    assert f"NROY members of {entry['file']}" in report and str(tmp_path) not in report
 
     # Targets on 25 members of the calibration, as `targets --calibration FILE --members 25`.
     job = finish(client, {"text": text, "kind": "targets", "members": 25,

@@ -465,6 +465,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         from posturelab.report.html import build_report
 
         row = _catalogued(cfg.runs_dir, run_id)
+        manifest = row.get("manifest") or {}
+        if manifest.get("calibration"):  # the calibration file by its public name
+            calibration = public_paths(manifest["calibration"], cfg.runs_dir)
+            row = {**row, "manifest": {**manifest, "calibration": calibration}}
         return HTMLResponse(build_report(row, cfg.runs_dir))
 
     # ---- dashboard
