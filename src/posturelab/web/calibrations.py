@@ -135,6 +135,20 @@ class CalibrationStore:
 
     def __init__(self, runs_dir: Path) -> None:
         self.folder = Path(runs_dir).resolve() / FOLDER
+        # Entries by file, valid while its size and modification time stay the same.
+        self._seen: dict[Path, tuple[tuple[int, int], StoredCalibration | None]] = {}
+
+    def _entry(self, ident: str, path: Path) -> StoredCalibration | None:
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        key = (stat.st_size, stat.st_mtime_ns)
+        seen = self._seen.get(path)
+        if seen is None or seen[0] != key:
+            seen = (key, _entry(ident, path))
+            self._seen[path] = seen
+        return seen[1]
 
     def _files(self) -> dict[str, Path]:
         if not self.folder.is_dir():
@@ -147,7 +161,7 @@ class CalibrationStore:
 
     def list(self) -> list[StoredCalibration]:
         """Every readable calibration file, by id (files that are not calibrations are left out)."""
-        found = (_entry(ident, path) for ident, path in self._files().items())
+        found = (self._entry(ident, path) for ident, path in self._files().items())
         return [entry for entry in found if entry is not None]
 
     def get(self, ident: str, field: str = "calibration") -> StoredCalibration:
@@ -165,7 +179,7 @@ class CalibrationStore:
                 f"{ident[:100]!r} is not a calibration id (letters, digits, '_', '.', '-')", field
             )
         path = self._files().get(ident)
-        entry = None if path is None else _entry(ident, path)
+        entry = None if path is None else self._entry(ident, path)
         if entry is None:
             raise LookupError(f"no calibration {ident!r} on this server (see /api/calibrations)")
         return entry
@@ -185,7 +199,7 @@ class CalibrationStore:
             self.folder.mkdir(parents=True, exist_ok=True)
             with diskio.reported(path):
                 path.write_text(text, encoding="utf-8")
-        entry = _entry(ident, path)
+        entry = self._entry(ident, path)
         assert entry is not None  # just checked and written
         return entry, new
 
