@@ -135,7 +135,7 @@ def targets_command(
 ) -> None:
     """Hold every target of a scenario against its ensemble: figure, model interval, status."""
     from posturelab.engine.run import RunOptions
-    from posturelab.explore.targets import evaluate_targets, row_dict
+    from posturelab.explore.targets import evaluate_targets, targets_json
     from posturelab.runners import make_executor
     from posturelab.scenario.loader import load_scenario
     from posturelab.store import rundir
@@ -164,15 +164,7 @@ def targets_command(
     if out_dir is not None:
         _write_targets(out_dir, report)
     if json_out:
-        print_json(
-            {
-                "scenario": report.scenario,
-                "members": report.members,
-                "seed": report.seed,
-                "calibration": report.calibration,
-                "targets": [row_dict(r) for r in report.rows],
-            }
-        )
+        print_json(targets_json(report))
     else:
         print_target_table(report)
         if out_dir is not None:
@@ -186,21 +178,12 @@ def targets_command(
 
 
 def _write_targets(target: Path, report: Any) -> None:
-    from posturelab.explore.targets import row_dict
+    from posturelab.explore.targets import targets_json
     from posturelab.report.target_figures import save, target_intervals
     from posturelab.store import rundir
 
     with rundir.staging(target) as stage:
-        rundir.write_json(
-            stage / "targets.json",
-            {
-                "scenario": report.scenario,
-                "members": report.members,
-                "seed": report.seed,
-                "calibration": report.calibration,
-                "targets": [row_dict(r) for r in report.rows],
-            },
-        )
+        rundir.write_json(stage / "targets.json", targets_json(report))
         fig = target_intervals(report.rows, f"{report.scenario}: targets")
         save(fig, stage, "target_intervals")
 
