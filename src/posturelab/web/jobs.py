@@ -8,6 +8,11 @@ the command line does, and registers it in the catalogue; its summary, series qu
 figure names stay in memory for the client to fetch. Finished jobs beyond ``keep`` are forgotten
 oldest first (their result directories stay in the catalogue).
 
+A job can be cancelled (:meth:`JobRegistry.cancel`): a queued job never starts; a running run
+stops at the end of its current chunk (its partial run directory stays, resumable with
+``posturelab resume``); a running comparison or claims evaluation, which reports no progress until
+it ends, is discarded when it ends. Either way its status becomes ``cancelled``.
+
 The work itself is :func:`posturelab.web.compute.run_job` (the analysis service); this module
 only queues it, counts its progress and keeps its result.
 """
@@ -18,7 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -27,13 +32,26 @@ from posturelab.errors import InputError
 from posturelab.web import compute
 from posturelab.web.compute import JobKind, JobRequest, JobResult
 
-__all__ = ["Job", "JobKind", "JobRegistry", "JobRequest", "JobResult", "QueueFullError"]
+__all__ = [
+    "Job",
+    "JobCancelledError",
+    "JobKind",
+    "JobRegistry",
+    "JobRequest",
+    "JobResult",
+    "QueueFullError",
+]
 
-JobStatus = Literal["queued", "running", "done", "failed"]
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+FINISHED: tuple[JobStatus, ...] = ("done", "failed", "cancelled")
 
 
 class QueueFullError(Exception):
     """The server already holds as many queued and running jobs as it accepts."""
+
+
+class JobCancelledError(Exception):
+    """Raised in a job's worker when its client has cancelled it."""
 
 
 @dataclass
@@ -47,7 +65,7 @@ class Job:
     kind
         ``run``, ``compare`` or ``claims``.
     status
-        ``queued``, ``running``, ``done`` or ``failed``.
+        ``queued``, ``running``, ``done``, ``failed`` or ``cancelled``.
     done, total
         Progress in members (a comparison counts both settings; claims count their claims).
     result
@@ -67,6 +85,8 @@ class Job:
     started: float | None = None
     finished: float | None = None
     result: JobResult | None = None
+    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
+    future: Future[None] | None = field(default=None, repr=False)
 
     def status_dict(self) -> dict[str, Any]:
         """The job's state as a JSON-ready mapping (without its result)."""
@@ -84,6 +104,7 @@ class Job:
             "problems": self.problems,
             "elapsed_s": elapsed,
             "run_id": None if self.result is None else self.result.run_id,
+            "cancel_requested": self.cancel_requested.is_set(),
         }
 
 
@@ -155,8 +176,24 @@ class JobRegistry:
                 )
             self._jobs[job.id] = job
             self._forget_old()
-        self._pool.submit(self._execute, job, request)
+        job.future = self._pool.submit(self._execute, job, request)
         return job
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Ask a job to stop; the job (``None`` when unknown).
+
+        A queued job is cancelled at once; a running one when its worker next reports progress
+        (or ends). A finished job is returned unchanged.
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.status in FINISHED:
+                return job
+            job.cancel_requested.set()
+            if job.status == "queued" and job.future is not None and job.future.cancel():
+                job.status = "cancelled"
+                job.finished = time.time()
+            return job
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, or ``None``."""
@@ -173,7 +210,7 @@ class JobRegistry:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _forget_old(self) -> None:
-        finished = [j for j in self._jobs.values() if j.status in ("done", "failed")]
+        finished = [j for j in self._jobs.values() if j.status in FINISHED]
         finished.sort(key=lambda j: j.created)
         for job in finished[: max(0, len(finished) - self.keep)]:
             del self._jobs[job.id]
@@ -181,18 +218,30 @@ class JobRegistry:
     def _advance(self, job: Job) -> Callable[[int], None]:
         def advance(k: int) -> None:
             job.done = min(job.total, job.done + k)
+            if job.cancel_requested.is_set():
+                raise JobCancelledError(job.id)
 
         return advance
 
     def _execute(self, job: Job, request: JobRequest) -> None:
-        job.status = "running"
+        with self._lock:
+            if job.cancel_requested.is_set():
+                job.status = "cancelled"
+                job.finished = time.time()
+                return
+            job.status = "running"
         job.started = time.time()
         try:
-            job.result = compute.run_job(
+            result = compute.run_job(
                 request, self.runs_dir, self._advance(job), budget=self.runs_budget
             )
+            if job.cancel_requested.is_set():
+                raise JobCancelledError(job.id)
+            job.result = result
             job.done = job.total
             job.status = "done"
+        except JobCancelledError:
+            job.status = "cancelled"
         except InputError as error:
             job.error = str(error)
             job.problems = [p.as_dict() for p in error.problems]
