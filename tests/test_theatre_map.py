@@ -187,3 +187,23 @@ def test_axis_needs_two_points() -> None:
     problems = _problems(text.replace(old, "toward: {name: Seoul, lat: 37.9558, lon: 126.6767", 1))
     assert any("'start' and 'toward' must be different points" in p for p in problems), problems
     assert any("theatres" in p and "axis" in p for p in problems), problems
+
+
+def test_front_lines_reach_the_objectives_at_their_sourced_depths() -> None:
+    # korea-1950 measures depth due south of the 38th parallel at 111.2 km per degree: the front
+    # at the Seoul milestone's depth lies on Seoul's latitude (37°34'N in latitudes-computed).
+    korea = load_scenario("korea-1950").scenario
+    theatre = korea.theatres[0]
+    assert theatre.axis is not None
+    seoul = next(m for m in theatre.milestones if m.id == "seoul").depth_km.nominal
+    start = (theatre.axis.start.lat, theatre.axis.start.lon)
+    toward = (theatre.axis.toward.lat, theatre.axis.toward.lon)
+    a, b = front_line(start, toward, seoul, 200.0)
+    assert a[0] == pytest.approx(37 + 34 / 60, abs=0.01) and b[0] == pytest.approx(a[0], abs=1e-9)
+    # baltics-2016: 231 km from Pytalovo toward Riga reaches Riga (within 1% of the distance).
+    baltics = load_scenario("baltics-2016").scenario.theatres[0]
+    assert baltics.axis is not None and baltics.objective_depth_km is not None
+    start = (baltics.axis.start.lat, baltics.axis.start.lon)
+    riga = (baltics.axis.toward.lat, baltics.axis.toward.lon)
+    a, b = front_line(start, riga, baltics.objective_depth_km.nominal, 10.0)
+    assert haversine(((a[0] + b[0]) / 2, (a[1] + b[1]) / 2), riga) < 0.01 * 231
