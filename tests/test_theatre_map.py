@@ -43,6 +43,11 @@ def test_projection_scales_longitude_by_the_cosine_of_the_central_latitude() -> 
     # The box fits: 4 degrees x cos 60 = 2 units wide, 2 units high, in 500 x 500 pixels.
     assert proj.xy(61.0, 14.0) == pytest.approx((500.0, 0.0))
     assert proj.xy(59.0, 10.0) == pytest.approx((0.0, 500.0))
+    assert (proj.width, proj.height) == pytest.approx((500.0, 500.0))
+    # A tall box is drawn narrower than asked, but never below min_width (the box centred).
+    tall = fit_projection([(30.0, 10.0), (40.0, 11.0)], 600, 400, pad=0, min_width=300)
+    assert tall.height == pytest.approx(400.0) and tall.width == pytest.approx(300.0)
+    assert tall.xy(35.0, 10.5)[0] == pytest.approx(150.0)
 
 
 def test_projection_of_a_single_point_is_finite() -> None:

@@ -38,6 +38,8 @@ KM_PER_DEGREE = 111.2
 """Kilometres per degree of latitude (a mean over the Earth, as the scenarios' sources use)."""
 DEFAULT_FRONT_KM = 100.0
 """The front line's length when the theatre gives no ``front_width_km``."""
+MIN_WIDTH = 600.0
+"""The narrowest drawing, in pixels (room for the legend and the labels)."""
 PALETTE = ("#c0392b", "#1f5fa8", "#2e8b57", "#8e44ad", "#d68910", "#566573", "#17a589")
 
 LatLon = tuple[float, float]
@@ -58,6 +60,8 @@ class Projection:
         Pixels per degree of latitude.
     pad
         Margin in pixels.
+    width, height
+        The drawing's size in pixels: the box at scale ``k`` plus the margins.
     """
 
     lat0: float
@@ -65,6 +69,8 @@ class Projection:
     lat_max: float
     k: float
     pad: float
+    width: float
+    height: float
 
     def xy(self, lat: float, lon: float) -> XY:
         """Pixel coordinates of a point (x to the east, y to the south)."""
@@ -74,11 +80,17 @@ class Projection:
 
 
 def fit_projection(
-    points: Sequence[LatLon], width: float, height: float, pad: float = 40.0
+    points: Sequence[LatLon],
+    width: float,
+    height: float,
+    pad: float = 40.0,
+    min_width: float = 0.0,
 ) -> Projection:
     """The projection that fits ``points`` into ``width`` x ``height`` pixels, aspect kept.
 
-    A single point (or points closer than 0.5 degree) gets a box of at least 0.5 degree.
+    A single point (or points closer than 0.5 degree) gets a box of at least 0.5 degree. The
+    drawing is as large as the box needs at the chosen scale, at least ``min_width`` pixels wide
+    (the box centred), so that a tall theatre is not drawn in a wide empty frame.
 
     Raises
     ------
@@ -103,7 +115,12 @@ def fit_projection(
     k = min(
         (width - 2 * pad) / ((lon_max - lon_min) * cos0), (height - 2 * pad) / (lat_max - lat_min)
     )
-    return Projection(lat0, lon_min, lat_max, k, pad)
+    used_w = 2 * pad + k * (lon_max - lon_min) * cos0
+    used_h = 2 * pad + k * (lat_max - lat_min)
+    if used_w < min(min_width, width):
+        lon_min -= (min(min_width, width) - used_w) / 2 / (k * cos0)
+        used_w = min(min_width, width)
+    return Projection(lat0, lon_min, lat_max, k, pad, used_w, used_h)
 
 
 def offset(point: LatLon, east_km: float, north_km: float) -> LatLon:
@@ -244,7 +261,8 @@ def render_svg(
         front_ends = [front_line(start, toward, d, tmap.front_width_km) for d in fronts]
         for a, b in front_ends:
             points += [a, b]
-    proj = fit_projection(points, width, height)
+    proj = fit_projection(points, width, height, min_width=MIN_WIDTH)
+    width, height = proj.width, proj.height
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="theatre-map" viewBox="0 0 {width:.0f} '
         f'{height:.0f}" width="{width:.0f}" height="{height:.0f}" role="img" '

@@ -315,7 +315,8 @@ function showEffects(summary) {
     const hi = Math.max(0, e.p95 ?? 0);
     const strip = el("td", {});
     strip.append(PostureCharts.intervalStrip(e.p05, e.p50, e.p95, lo - 1e-12, hi + 1e-12));
-    return el("tr", {}, el("td", {}, name), el("td", {}, e.basis), el("td", { class: "n" }, PostureCharts.fmt(e.p05)), el("td", { class: "n" }, PostureCharts.fmt(e.p50)), el("td", { class: "n" }, PostureCharts.fmt(e.p95)), el("td", { class: "n" }, pct(e.share_positive)), el("td", { class: "n" }, pct(e.share_negative)), strip);
+    const about = state.detail.indicator_details[name];
+    return el("tr", {}, el("td", { title: about ? `${about.description} (${about.unit})` : "" }, name), el("td", {}, e.basis), el("td", { class: "n" }, PostureCharts.fmt(e.p05)), el("td", { class: "n" }, PostureCharts.fmt(e.p50)), el("td", { class: "n" }, PostureCharts.fmt(e.p95)), el("td", { class: "n" }, pct(e.share_positive)), el("td", { class: "n" }, pct(e.share_negative)), strip);
   });
   const changes = Object.entries(summary.levers).map(([k, v]) => `${k}: ${v.a} vs ${v.b}`).join("; ");
   $("summary").replaceChildren(

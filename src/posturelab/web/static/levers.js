@@ -25,7 +25,7 @@ const PostureLevers = (() => {
   // tooltip (title) on the label and on a focusable info mark that screen readers announce.
   function label(lever, forId) {
     const tip = `${lever.description}\n${domain(lever)}; default ${lever.default}.\n${provenance(lever)}`;
-    const info = el("span", { class: "lever-info", tabindex: "0", role: "img", title: provenance(lever), "aria-label": provenance(lever) }, "ⓘ");
+    const info = el("span", { class: "lever-info", tabindex: "0", role: "img", title: provenance(lever), "aria-label": provenance(lever) }, "i");
     return el(
       "label",
       { for: forId, title: tip, class: "lever-label" },
