@@ -30,7 +30,7 @@ def wait(client: TestClient, job_id: str, timeout: float = 60.0) -> dict[str, An
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = client.get(f"/api/jobs/{job_id}").json()
-        if status["status"] in ("done", "failed"):
+        if status["status"] in ("done", "failed", "cancelled"):
             return dict(status)
         time.sleep(0.05)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s")
@@ -188,6 +188,101 @@ def test_failed_jobs_say_why(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         assert response.status_code == 409 and "the disk is full" in response.json()["detail"]
 
 
+def test_detail_gives_lever_provenance_and_indicator_meaning(client: TestClient) -> None:
+    detail = client.get("/api/scenarios/korea-2025").json()
+    levers = {lever["id"]: lever for lever in detail["levers"]}
+    troops = levers["relocation_troops"]
+    assert troops["source"]["id"] == "wsj-2025-05-22"
+    assert troops["source"]["publisher"] == "Wall Street Journal"
+    assert troops["rationale"].startswith("the status quo keeps all 28,500")
+    assert levers["relocation_date"]["source"] is None
+    assert levers["relocation_date"]["rationale"].startswith("no date was reported")
+    about = detail["indicator_details"]
+    assert about["us_troops_korea"] == {
+        "kind": "series",
+        "unit": "personnel",
+        "description": "The patron's personnel located in the theatre.",
+    }
+    assert set(detail["indicators"]) <= set(about)
+    assert detail["map"] is True
+
+
+def test_map_draws_the_located_places(client: TestClient) -> None:
+    svg = client.post("/api/map", json={"scenario": "korea-2025"}).json()["svg"]
+    assert svg.startswith("<svg") and svg.count('class="base"') == 8
+    # An uploaded scenario is drawn from its text; an unknown scenario is a located 400.
+    text = load_scenario("korea-2025").text.replace("name: Osan Air Base", "name: Osan <AB>", 1)
+    uploaded = client.post("/api/map", json={"text": text}).json()["svg"]
+    assert "Osan &lt;AB&gt;" in uploaded and "Osan <AB>" not in uploaded
+    unknown = client.post("/api/map", json={"scenario": "atlantis"})
+    assert unknown.status_code == 400 and unknown.json()["problems"][0]["path"] == "scenario"
+
+
+def test_jobs_can_be_cancelled_queued_or_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = threading.Event()
+    stopped: list[int] = []
+
+    def slow(request: Any, runs_dir: Path, advance: Any, **kwargs: Any) -> JobResult:
+        # Reports progress member by member, as a run reports each chunk, until told to stop.
+        started.set()
+        for k in range(request.options.members):
+            try:
+                advance(1)
+            except Exception:
+                stopped.append(k)
+                raise
+            time.sleep(0.01)
+        return JobResult(None, None)
+
+    monkeypatch.setattr(compute, "run_job", slow)
+    app = create_app(WebSettings(runs_dir=tmp_path, max_workers=1, max_queue=2))
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        running = start(c, members=2000)
+        queued = start(c, members=10)
+        assert started.wait(10)
+        answer = c.post(f"/api/jobs/{queued['id']}/cancel")
+        assert answer.status_code == 202 and answer.json()["status"] == "cancelled"
+        answer = c.post(f"/api/jobs/{running['id']}/cancel")
+        assert answer.status_code == 202 and answer.json()["cancel_requested"] is True
+        deadline = time.monotonic() + 30
+        while c.get(f"/api/jobs/{running['id']}").json()["status"] == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        final = c.get(f"/api/jobs/{running['id']}").json()
+        assert final["status"] == "cancelled" and final["progress"]["done"] < 2000
+        assert len(stopped) == 1 and stopped[0] < 2000
+        assert c.get(f"/api/jobs/{queued['id']}").json()["progress"]["done"] == 0
+        summary = c.get(f"/api/jobs/{running['id']}/summary")
+        assert summary.status_code == 409 and "cancelled" in summary.json()["detail"]
+        # Cancelling again is harmless; a finished job cannot be cancelled; unknown jobs are 404.
+        assert c.post(f"/api/jobs/{running['id']}/cancel").status_code == 202
+        done = start(c, members=3)
+        while c.get(f"/api/jobs/{done['id']}").json()["status"] != "done":
+            time.sleep(0.05)
+        refused = c.post(f"/api/jobs/{done['id']}/cancel")
+        assert refused.status_code == 409 and refused.json()["problems"]
+        assert c.post("/api/jobs/0123/cancel").status_code == 404
+
+
+def test_a_claims_job_counts_members_and_stops_when_cancelled(client: TestClient) -> None:
+    job = start(client, kind="claims", members=300)
+    deadline = time.monotonic() + 120
+    status = client.get(f"/api/jobs/{job['id']}").json()
+    while status["progress"]["done"] <= 300 and status["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+        status = client.get(f"/api/jobs/{job['id']}").json()
+    # Counted in members of the claims' ensembles, the total grown past one ensemble.
+    assert status["status"] == "running", status
+    assert status["progress"]["total"] >= status["progress"]["done"] > 300
+    client.post(f"/api/jobs/{job['id']}/cancel")
+    final = wait(client, job["id"])
+    assert final["status"] == "cancelled", final
+    assert client.get(f"/api/jobs/{job['id']}/summary").status_code == 409
+
+
 # ------------------------------------------------------------------------------------- jobs
 def test_run_job_progress_summary_series_figures_and_catalogue(client: TestClient) -> None:
     job = start(client, members=MEMBERS, levers={"relocation_troops": 4500, "one_theatre": True})
@@ -286,6 +381,8 @@ def test_openapi_document_lists_the_endpoints(client: TestClient) -> None:
         "/api/jobs",
         "/api/jobs/{job_id}",
         "/api/jobs/{job_id}/summary",
+        "/api/jobs/{job_id}/cancel",
+        "/api/map",
         "/api/jobs/{job_id}/series",
         "/api/jobs/{job_id}/figures/{name}",
         "/api/runs",
@@ -298,5 +395,5 @@ def test_openapi_document_lists_the_endpoints(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "/static/app.js" in page.text
     assert "http" not in page.text.split("<body>")[0].replace("http-equiv", "")
-    for asset in ("app.js", "charts.js", "style.css"):
+    for asset in ("app.js", "charts.js", "levers.js", "map.js", "style.css"):
         assert client.get(f"/static/{asset}").status_code == 200

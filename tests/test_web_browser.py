@@ -132,6 +132,14 @@ def test_run_claims_and_campaign(page: Any, shots: Path) -> None:
     assert page.locator("svg.fan").count() >= 2
     assert page.locator("svg.fan path.band").count() >= 1
     assert page.locator("#summary-table tr").count() > 5
+    # Each indicator with its description and unit, as the components declare them.
+    header = page.eval_on_selector_all(
+        "#summary-table th", "cells => cells.map(c => c.textContent)"
+    )
+    assert header[:4] == ["indicator", "description", "unit", "kind"]
+    troops = page.locator("#summary-table tr", has_text="us_troops_korea").first
+    assert "The patron's personnel located in the theatre." in troops.inner_text()
+    assert troops.locator("td:nth-child(3)").inner_text() == "personnel"
     assert "4500" in page.inner_text("#status-text") or "done" in page.inner_text("#status-text")
     page.wait_for_selector("#bloc-out img", timeout=TIMEOUT_MS)
 
@@ -164,6 +172,121 @@ def test_compare_side_by_side(page: Any, shots: Path) -> None:
     page.screenshot(path=str(shots / "dashboard-compare.png"), full_page=False)
     page.locator("#charts").screenshot(path=str(shots / "dashboard-compare-charts.png"))
     page.uncheck("#compare-mode")
+
+
+def test_levers_show_their_meaning_and_provenance(page: Any, server: str) -> None:
+    page.goto(server)
+    page.wait_for_selector("#levers-a .control", timeout=TIMEOUT_MS)
+    label = page.locator("#levers-a label[for=a-relocation_troops]")
+    assert "US troops moved out of South Korea" in label.inner_text()
+    assert "relocation_troops · 0 to 17000 personnel" in label.inner_text()
+    info = label.locator(".lever-info")
+    # The source of the default, in full, as a tooltip and as the accessible name.
+    assert "Source: Wall Street Journal" in (info.get_attribute("title") or "")
+    assert info.get_attribute("aria-label") == info.get_attribute("title")
+    assert "the status quo keeps all 28,500" in (label.get_attribute("title") or "")
+    # A lever without a cited source says its default is an assumption and why.
+    date = page.locator("#levers-a label[for=a-relocation_date] .lever-info")
+    assert (date.get_attribute("title") or "").startswith("Assumption: no date was reported")
+
+
+def test_theatre_map_draws_bases_forces_and_the_front(page: Any, server: str, shots: Path) -> None:
+    page.goto(server)
+    page.wait_for_selector("#map-out svg.theatre-map rect.base", timeout=TIMEOUT_MS)
+    bases = page.eval_on_selector_all(
+        "#map-out svg.theatre-map rect.base", "els => els.map(e => e.dataset.location)"
+    )
+    assert bases == [
+        "dprk_south",
+        "dprk_north",
+        "rok",
+        "camp_humphreys",
+        "osan",
+        "taiwan",
+        "japan",
+        "guam",
+    ]
+    assert page.locator("#map-out circle.force[data-actor=us]").count() >= 1
+    assert "no coordinates: prc_east" in (page.text_content("#map-out svg") or "")
+    page.click("#campaign")
+    page.wait_for_selector("#map-out line.front", timeout=TIMEOUT_MS)
+    fronts = page.locator("#map-out line.front")
+    steps = int(page.get_attribute("#front-day", "max") or "0")
+    assert fronts.count() == steps + 1 >= 2
+    # The slider shows the front of the chosen day; later days are hidden.
+    page.eval_on_selector(
+        "#front-day", "el => { el.value = '1'; el.dispatchEvent(new Event('input')); }"
+    )
+    hidden = page.eval_on_selector_all(
+        "#map-out line.front", "els => els.filter(e => e.style.display === 'none').length"
+    )
+    assert hidden == steps - 1
+    assert page.inner_text("#front-day-label").startswith("day 1: front ")
+    page.locator("#map-out").screenshot(path=str(shots / "dashboard-map.png"))
+
+
+def test_a_long_job_can_be_cancelled(page: Any, server: str) -> None:
+    page.goto(server)
+    page.wait_for_selector("#levers-a .control", timeout=TIMEOUT_MS)
+    page.fill("#members", "20000")
+    page.click("#run")
+    page.wait_for_selector("#cancel:not([hidden])", timeout=TIMEOUT_MS)
+    page.click("#cancel")
+    page.wait_for_function(
+        "() => document.getElementById('status-text').textContent.includes('cancelled')",
+        timeout=TIMEOUT_MS,
+    )
+    assert page.is_hidden("#cancel")
+    jobs = page.evaluate("() => fetch('/api/jobs').then(r => r.json())")
+    assert jobs[0]["status"] == "cancelled"
+    assert jobs[0]["progress"]["done"] < 20000
+    assert page.locator("svg.fan").count() == 0
+
+
+def test_a_shared_address_reopens_the_same_levers(page: Any, server: str) -> None:
+    page.goto(server)
+    page.wait_for_selector("#levers-a .control", timeout=TIMEOUT_MS)
+    _set_number(page, "levers-a", "relocation_troops", "4500")
+    page.check("#levers-a [data-lever=one_theatre] input[type=checkbox]")
+    page.uncheck("#levers-a [data-lever=opcon_transfer_date] input.never")
+    page.fill("#levers-a [data-lever=opcon_transfer_date] input[type=month]", "2028-03")
+    page.fill("#members", "123")
+    page.check("#compare-mode")
+    _set_number(page, "levers-b", "strategic_flexibility", "0.25")
+    shared = page.url
+    assert "scenario=korea-2025" in shared and "a.relocation_troops=4500" in shared
+    assert "b.strategic_flexibility=0.25" in shared
+    other = page.context.new_page()
+    try:
+        other.goto(shared)
+        other.wait_for_selector("#levers-a .control", timeout=TIMEOUT_MS)
+        other.wait_for_function("() => document.getElementById('members').value === '123'")
+        troops = other.locator("#levers-a [data-lever=relocation_troops] input[type=number]")
+        assert troops.input_value() == "4500"
+        assert (
+            other.locator(
+                "#levers-a [data-lever=relocation_troops] input[type=range]"
+            ).input_value()
+            == "4500"
+        )
+        assert other.is_checked("#levers-a [data-lever=one_theatre] input[type=checkbox]")
+        assert not other.is_checked("#levers-a [data-lever=opcon_transfer_date] input.never")
+        assert (
+            other.input_value("#levers-a [data-lever=opcon_transfer_date] input[type=month]")
+            == "2028-03"
+        )
+        assert other.is_checked("#compare-mode") and other.is_visible("#setting-b")
+        flex = other.locator("#levers-b [data-lever=strategic_flexibility] input[type=number]")
+        assert flex.input_value() == "0.25"
+        assert "changed" in (
+            other.get_attribute("#levers-a label[for=a-relocation_troops]", "class") or ""
+        )
+        assert other.url == shared
+    finally:
+        other.close()
+    page.uncheck("#compare-mode")
+    page.goto(server)
+    page.wait_for_selector("#levers-a .control", timeout=TIMEOUT_MS)
 
 
 def test_editor_shows_located_problems(page: Any, shots: Path) -> None:

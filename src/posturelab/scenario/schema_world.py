@@ -64,12 +64,46 @@ class Actor(Strict):
     )
 
 
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0, allow_inf_nan=False)]
+"""Degrees north of the equator (WGS 84), in [-90, 90]."""
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0, allow_inf_nan=False)]
+"""Degrees east of Greenwich (WGS 84), in [-180, 180]."""
+
+
+class Point(Strict):
+    """A point on the Earth in degrees, with the source of its coordinates."""
+
+    name: Text | None = None
+    lat: Latitude
+    lon: Longitude
+    source: SlugId
+    note: str | None = None
+
+
 class Location(Strict):
-    """A place where forces are based: in a theatre, or in the rear (``theatre: null``)."""
+    """A place where forces are based: in a theatre, or in the rear (``theatre: null``).
+
+    ``lat`` and ``lon`` (degrees) place it on the theatre map; they are given together, with the
+    ``source`` of the coordinates (for a region, the point that stands for it, said in ``note``).
+    """
 
     id: Id
     name: Text
     theatre: Id | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    source: SlugId | None = Field(default=None, description="The source of the coordinates.")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _sourced_coordinates(self) -> Location:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give 'lat' and 'lon' together (degrees), or neither")
+        if self.lat is not None and self.source is None:
+            raise ValueError("coordinates need their 'source' (a source id)")
+        if self.lat is None and self.source is not None:
+            raise ValueError("'source' names the source of 'lat' and 'lon'; give them too")
+        return self
 
 
 class Distance(Strict):
@@ -147,6 +181,23 @@ class Milestone(Strict):
     observed: MilestoneRecord | None = None
 
 
+class Axis(Strict):
+    """A theatre's axis of advance on the map: from a point of the start line toward the objective.
+
+    A campaign's depth (km from the start line) is drawn as the front line crossing the axis at
+    that distance from ``start``, in the direction of ``toward``.
+    """
+
+    start: Point
+    toward: Point
+
+    @model_validator(mode="after")
+    def _two_points(self) -> Axis:
+        if (self.start.lat, self.start.lon) == (self.toward.lat, self.toward.lon):
+            raise ValueError("'start' and 'toward' must be different points")
+        return self
+
+
 class Theatre(Strict):
     """A theatre of operations, its objective and named milestones along the way."""
 
@@ -155,6 +206,7 @@ class Theatre(Strict):
     objective: str | None = None
     objective_depth_km: NonNegative | None = None
     front_width_km: NonNegative | None = None
+    axis: Axis | None = None
     milestones: list[Milestone] = Field(default_factory=list)
 
     @model_validator(mode="after")

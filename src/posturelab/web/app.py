@@ -164,7 +164,7 @@ _ERROR_TEXTS = {
     400: "A scenario, lever, claim or calibration problem (located), or a Host not allowed.",
     404: "No such scenario, job, run, figure or calibration.",
     405: "The path does not take this method.",
-    409: "The job has not finished, or failed.",
+    409: "The job has not finished, failed or was cancelled; or it had finished before a cancel.",
     413: "The request body is over the limit.",
     422: "The request does not match its schema, or its body is not JSON.",
     429: "Too many jobs queued or running.",
@@ -193,8 +193,8 @@ def _job_or_404(registry: JobRegistry, job_id: str) -> Job:
 
 
 def _finished(job: Job) -> JobResult:
-    if job.status == "failed":
-        raise HTTPException(409, f"job {job.id} failed: {job.error}")
+    if job.status in ("failed", "cancelled"):
+        raise HTTPException(409, f"job {job.id} {job.status}: {job.error or 'by its client'}")
     if job.status != "done" or job.result is None:
         raise HTTPException(409, f"job {job.id} is {job.status}; poll /api/jobs/{job.id}")
     return job.result
@@ -350,6 +350,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         levers = service.lever_values(loaded.scenario, body.levers, body.variant)
         return service.campaign_trace(loaded, levers)
 
+    @app.post("/api/map")
+    def scenario_map(body: ScenarioRef) -> dict[str, Any]:
+        """The scenario's located places and forces as an SVG map (``svg`` is null if none)."""
+        return {"svg": service.scenario_map(resolve(body.scenario, body.text).scenario)}
+
     # ---- jobs
     @app.post("/api/jobs", status_code=202)
     def start_job(body: JobBody) -> dict[str, Any]:
@@ -394,6 +399,20 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     def job_status(job_id: str) -> dict[str, Any]:
         """A job's status and progress (members done of total)."""
         return _job_or_404(registry, job_id).status_dict()
+
+    @app.post("/api/jobs/{job_id}/cancel", status_code=202)
+    def cancel_job(job_id: str) -> dict[str, Any]:
+        """Cancel a queued or running job: its status becomes ``cancelled`` once it stops.
+
+        A queued job is cancelled at once; a running run stops after its current chunk. A job
+        that has already finished answers 409; cancelling a cancelled job again answers 202.
+        """
+        job = registry.cancel(job_id)
+        if job is None:
+            raise HTTPException(404, f"no job {job_id!r}")
+        if job.status in ("done", "failed"):
+            raise HTTPException(409, f"job {job_id} has already finished ({job.status})")
+        return job.status_dict()
 
     @app.get("/api/jobs/{job_id}/summary")
     def job_summary(job_id: str) -> dict[str, Any]:

@@ -158,11 +158,11 @@ def run_job(
             _run(request, runs_dir, advance, budget), calibration=request.calibration_json()
         )
     if request.kind == "compare":
-        result = _compare(request, runs_dir, advance)
+        result = _compare(request, runs_dir)
     elif request.kind == "claims":
-        result = _claims(request, runs_dir, advance)
+        result = _claims(request, runs_dir)
     else:
-        result = _targets(request, advance)
+        result = _targets(request)
     return dataclasses.replace(result, calibration=request.calibration_json())
 
 
@@ -220,7 +220,7 @@ def _units(request: JobRequest, dataset: Any) -> dict[str, str]:
     return indicator_units(request.loaded.scenario)
 
 
-def _compare(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]) -> JobResult:
+def _compare(request: JobRequest, runs_dir: Path) -> JobResult:
     from posturelab import api
     from posturelab.web.service import series_quantiles
 
@@ -234,7 +234,6 @@ def _compare(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]
         runs_dir=runs_dir,
         calibration=_calibration_path(request),
     )
-    advance(2 * request.options.members)
     return JobResult(
         comparison.run_id,
         comparison,
@@ -245,7 +244,7 @@ def _compare(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]
     )
 
 
-def _claims(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]) -> JobResult:
+def _claims(request: JobRequest, runs_dir: Path) -> JobResult:
     from posturelab import api
 
     result = api.claims(
@@ -257,11 +256,10 @@ def _claims(request: JobRequest, runs_dir: Path, advance: Callable[[int], None])
         runs_dir=runs_dir,
         calibration=_calibration_path(request),
     )
-    advance(len(result.claims))
     return JobResult(result.run_id, result)
 
 
-def _targets(request: JobRequest, advance: Callable[[int], None]) -> JobResult:
+def _targets(request: JobRequest) -> JobResult:
     from posturelab.explore.calibration_file import calibrated_design, read_calibration
     from posturelab.explore.targets import evaluate_targets, targets_json
     from posturelab.report import figures
@@ -278,7 +276,6 @@ def _targets(request: JobRequest, advance: Callable[[int], None]) -> JobResult:
             f"(sha256 {request.calibration.sha256[:12]}...)"
         )
     report = evaluate_targets(s, request.options, design=design, calibration=label)
-    advance(len(report.rows))
     with figures.DRAW_LOCK:
         svg = svg_of(target_intervals(report.rows, f"{s.meta.id}: targets"))
     return JobResult(None, None, svgs={"target_intervals.svg": svg}, document=targets_json(report))

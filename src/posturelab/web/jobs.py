@@ -8,6 +8,14 @@ the command line does, and registers it in the catalogue; its summary, series qu
 figure names stay in memory for the client to fetch. Finished jobs beyond ``keep`` are forgotten
 oldest first (their result directories stay in the catalogue).
 
+Progress is counted in members for every kind of job: a run's chunks report to it directly, and
+the ensembles a comparison, a claims evaluation or a targets table runs report through an
+observer (:mod:`posturelab.engine.observe`), whose planned members also grow the job's total.
+
+A job can be cancelled (:meth:`JobRegistry.cancel`): a queued job never starts; a running job
+stops at the end of its current chunk (a run's partial directory stays, resumable with
+``posturelab resume``; an analysis is abandoned). Either way its status becomes ``cancelled``.
+
 The work itself is :func:`posturelab.web.compute.run_job` (the analysis service); this module
 only queues it, counts its progress and keeps its result.
 """
@@ -18,22 +26,37 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from posturelab.engine.observe import observing
 from posturelab.errors import InputError
 from posturelab.web import compute
 from posturelab.web.compute import JobKind, JobRequest, JobResult
 
-__all__ = ["Job", "JobKind", "JobRegistry", "JobRequest", "JobResult", "QueueFullError"]
+__all__ = [
+    "Job",
+    "JobCancelledError",
+    "JobKind",
+    "JobRegistry",
+    "JobRequest",
+    "JobResult",
+    "QueueFullError",
+]
 
-JobStatus = Literal["queued", "running", "done", "failed"]
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+FINISHED: tuple[JobStatus, ...] = ("done", "failed", "cancelled")
 
 
 class QueueFullError(Exception):
     """The server already holds as many queued and running jobs as it accepts."""
+
+
+class JobCancelledError(Exception):
+    """Raised in a job's worker when its client has cancelled it."""
 
 
 @dataclass
@@ -47,10 +70,10 @@ class Job:
     kind
         ``run``, ``compare``, ``claims`` or ``targets``.
     status
-        ``queued``, ``running``, ``done`` or ``failed``.
+        ``queued``, ``running``, ``done``, ``failed`` or ``cancelled``.
     done, total
-        Progress in members (a comparison counts both settings; claims and targets count
-        themselves).
+        Progress in members (a comparison counts both settings; claims and targets count the
+        members of every ensemble they run, and their total grows as each one starts).
     result
         On success: the run or analysis, its series quantiles and figures.
     calibration
@@ -71,6 +94,8 @@ class Job:
     finished: float | None = None
     result: JobResult | None = None
     calibration: dict[str, Any] | None = None
+    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
+    future: Future[None] | None = field(default=None, repr=False)
 
     def status_dict(self) -> dict[str, Any]:
         """The job's state as a JSON-ready mapping (without its result)."""
@@ -89,6 +114,7 @@ class Job:
             "elapsed_s": elapsed,
             "run_id": None if self.result is None else self.result.run_id,
             "calibration": self.calibration,
+            "cancel_requested": self.cancel_requested.is_set(),
         }
 
 
@@ -142,10 +168,6 @@ class JobRegistry:
         total = request.options.members
         if request.kind == "compare":
             total *= 2
-        elif request.kind == "claims":
-            total = len(request.claims or request.loaded.scenario.claims)
-        elif request.kind == "targets":
-            total = len(request.loaded.scenario.targets)
         job = Job(
             uuid.uuid4().hex,
             request.kind,
@@ -163,8 +185,24 @@ class JobRegistry:
                 )
             self._jobs[job.id] = job
             self._forget_old()
-        self._pool.submit(self._execute, job, request)
+        job.future = self._pool.submit(self._execute, job, request)
         return job
+
+    def cancel(self, job_id: str) -> Job | None:
+        """Ask a job to stop; the job (``None`` when unknown).
+
+        A queued job is cancelled at once; a running one when its worker next reports progress
+        (or ends). A finished job is returned unchanged.
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.status in FINISHED:
+                return job
+            job.cancel_requested.set()
+            if job.status == "queued" and job.future is not None and job.future.cancel():
+                job.status = "cancelled"
+                job.finished = time.time()
+            return job
 
     def get(self, job_id: str) -> Job | None:
         """The job with this id, or ``None``."""
@@ -181,7 +219,7 @@ class JobRegistry:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def _forget_old(self) -> None:
-        finished = [j for j in self._jobs.values() if j.status in ("done", "failed")]
+        finished = [j for j in self._jobs.values() if j.status in FINISHED]
         finished.sort(key=lambda j: j.created)
         for job in finished[: max(0, len(finished) - self.keep)]:
             del self._jobs[job.id]
@@ -189,18 +227,34 @@ class JobRegistry:
     def _advance(self, job: Job) -> Callable[[int], None]:
         def advance(k: int) -> None:
             job.done = min(job.total, job.done + k)
+            if job.cancel_requested.is_set():
+                raise JobCancelledError(job.id)
 
         return advance
 
+    def _observer(self, job: Job) -> _JobObserver:
+        return _JobObserver(job, self._advance(job))
+
     def _execute(self, job: Job, request: JobRequest) -> None:
-        job.status = "running"
+        with self._lock:
+            if job.cancel_requested.is_set():
+                job.status = "cancelled"
+                job.finished = time.time()
+                return
+            job.status = "running"
         job.started = time.time()
         try:
-            job.result = compute.run_job(
-                request, self.runs_dir, self._advance(job), budget=self.runs_budget
-            )
+            with observing(self._observer(job)) if job.kind != "run" else nullcontext():
+                result = compute.run_job(
+                    request, self.runs_dir, self._advance(job), budget=self.runs_budget
+                )
+            if job.cancel_requested.is_set():
+                raise JobCancelledError(job.id)
+            job.result = result
             job.done = job.total
             job.status = "done"
+        except JobCancelledError:
+            job.status = "cancelled"
         except InputError as error:
             job.error = str(error)
             job.problems = [p.as_dict() for p in error.problems]
@@ -210,3 +264,20 @@ class JobRegistry:
             job.status = "failed"
         finally:
             job.finished = time.time()
+
+
+class _JobObserver:
+    """Counts the members of an analysis job's ensembles, and stops it when it is cancelled."""
+
+    def __init__(self, job: Job, advance: Callable[[int], None]) -> None:
+        self.job = job
+        self.advance = advance
+        self.planned_members = 0
+
+    def planned(self, members: int) -> None:
+        self.planned_members += members
+        if self.planned_members > self.job.total:
+            self.job.total = self.planned_members
+
+    def done(self, members: int) -> None:
+        self.advance(members)

@@ -88,11 +88,15 @@ def lever_controls(scenario: Scenario) -> list[dict[str, Any]]:
     """The scenario's levers as control specifications for a form.
 
     Each entry has ``id``, ``kind`` (``number``, ``bool``, ``month`` or ``month_or_never``),
-    ``default``, ``min`` and ``max`` (numbers only), ``unit``, ``description`` and, for month
-    levers, the simulated period's first and last month as ``min_month``/``max_month``.
+    ``default``, ``min`` and ``max`` (numbers only), ``unit``, ``description``, ``rationale``
+    (why the default), ``source`` (the cited source's id, publisher, title, date and url, or
+    ``None``) and, for month levers, the simulated period's first and last month as
+    ``min_month``/``max_month``.
     """
+    sources = {src.id: src for src in scenario.sources}
     controls = []
     for lever in scenario.levers:
+        cited = sources.get(lever.source) if lever.source else None
         entry: dict[str, Any] = {
             "id": lever.id,
             "kind": lever.kind,
@@ -101,6 +105,16 @@ def lever_controls(scenario: Scenario) -> list[dict[str, Any]]:
             "max": lever.max,
             "unit": lever.unit,
             "description": lever.description,
+            "rationale": lever.rationale,
+            "source": None
+            if cited is None
+            else {
+                "id": cited.id,
+                "publisher": cited.publisher,
+                "title": cited.title,
+                "date": cited.date,
+                "url": cited.url,
+            },
         }
         if lever.kind in ("month", "month_or_never"):
             entry["min_month"] = scenario.meta.start
@@ -115,8 +129,20 @@ def scenario_detail(loaded: LoadedScenario) -> dict[str, Any]:
     from posturelab.engine.indicators import reported_names, scenario_indicators
 
     declared = [o.id for o in s.outcomes]
-    indicators = declared or sorted(reported_names(scenario_indicators(s)))
+    provided = scenario_indicators(s)
+    indicators = declared or sorted(reported_names(provided))
+    described = {o.id: o.description for o in s.outcomes if o.description}
+    indicator_details = {
+        name: {
+            "kind": ind.kind,
+            "unit": ind.unit,
+            "description": described.get(name) or ind.description,
+        }
+        for name, ind in provided.items()
+        if not ind.auxiliary
+    }
     has_campaign = any(c.campaign == "adm" for c in s.contests)
+    located = any(loc.lat is not None for loc in s.locations)
     return {
         "id": s.meta.id,
         "title": s.meta.title,
@@ -138,9 +164,11 @@ def scenario_detail(loaded: LoadedScenario) -> dict[str, Any]:
             for c in s.claims
         ],
         "indicators": indicators,
+        "indicator_details": indicator_details,
         "variants": [{"id": v.id, "description": v.description, "set": v.set} for v in s.variants],
         "campaign": has_campaign,
         "targets": target_entries(s),
+        "map": located,
     }
 
 
@@ -253,6 +281,7 @@ def campaign_trace(loaded: LoadedScenario, levers: Mapping[str, LeverValue]) -> 
     except InputError as error:
         raise ScenarioError(error.problems) from None
     return {
+        "map": campaign_map(loaded.scenario, trace.contest, trace.trace["X"]),
         "contest": trace.contest,
         "month": trace.month,
         "forces": [dict(f.__dict__) for f in trace.forces],
@@ -265,6 +294,31 @@ def campaign_trace(loaded: LoadedScenario, levers: Mapping[str, LeverValue]) -> 
             "stop_reason": trace.stop_reason,
         },
     }
+
+
+def scenario_map(scenario: Scenario) -> str | None:
+    """The map of every located place of the scenario and its forces (SVG), or ``None``."""
+    from posturelab.report.theatre_map import render_svg, theatre_map
+
+    tmap = theatre_map(scenario)
+    return render_svg(tmap) if tmap.places else None
+
+
+def campaign_map(scenario: Scenario, contest_id: str | None, depths: Any) -> str | None:
+    """The contest's theatre map with the front line at each day's depth (km), or ``None``.
+
+    ``None`` when the theatre has neither an axis nor a located place.
+    """
+    from posturelab.report.theatre_map import render_svg, theatre_map
+
+    contest = next((c for c in scenario.contests if c.id == contest_id), None)
+    if contest is None:
+        return None
+    tmap = theatre_map(scenario, contest.theatre)
+    if tmap.axis is None and not tmap.places:
+        return None
+    fronts = [float(d) if math.isfinite(float(d)) else 0.0 for d in depths]
+    return render_svg(tmap, fronts if tmap.axis is not None else ())
 
 
 def problems_json(error: ScenarioError) -> list[dict[str, str | int | None]]:

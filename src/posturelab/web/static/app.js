@@ -3,7 +3,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const state = { ref: null, detail: null, job: null, series: null, editorText: "" };
+const state = { ref: null, detail: null, job: null, series: null, editorText: "", restoring: false };
 
 async function api(path, options) {
   const response = await fetch(path, options);
@@ -83,8 +83,7 @@ function leverControl(lever, prefix) {
       box.append(el("label", {}, check, " never"));
     }
   }
-  const label = el("label", { for: id, title: lever.description }, lever.id);
-  return [label, box];
+  return [PostureLevers.label(lever, id), box];
 }
 
 function controlValue(box) {
@@ -113,17 +112,7 @@ function applyVariant(target, variantId) {
   for (const lever of state.detail.levers) {
     const box = $(target).querySelector(`[data-lever="${lever.id}"]`);
     const value = variant && lever.id in variant.set ? variant.set[lever.id] : lever.default;
-    if (lever.kind === "number") {
-      for (const input of box.querySelectorAll("input")) input.value = value;
-    } else if (lever.kind === "bool") {
-      box.querySelector("input").checked = Boolean(value);
-    } else {
-      const never = box.querySelector("input.never");
-      const month = box.querySelector("input[type=month]");
-      if (never) never.checked = value === "never";
-      month.disabled = value === "never";
-      if (value !== "never") month.value = value;
-    }
+    PostureLevers.setValue(box, lever.kind, value);
     markChanged(box, lever);
   }
 }
@@ -147,8 +136,19 @@ async function loadScenarios() {
   const select = $("scenario");
   select.replaceChildren(...list.map((s) => el("option", { value: s.id }, s.id)));
   select.append(el("option", { value: "__upload__", disabled: true }, "(uploaded text)"));
-  select.addEventListener("change", () => selectBuiltin(select.value));
-  if (list.length) await selectBuiltin(list[0].id);
+  select.addEventListener("change", () => selectBuiltin(select.value).catch(fail));
+  // A shared address names the scenario and its levers; otherwise the first scenario, defaults.
+  const shared = PostureLevers.shared();
+  const named = shared.get("scenario");
+  const first = list.some((s) => s.id === named) ? named : list.length ? list[0].id : null;
+  if (!first) return;
+  select.value = first;
+  await selectBuiltin(first);
+  if (named === first) {
+    const ignored = PostureLevers.restore(state.detail, shared);
+    if (ignored.length) setStatus(`ready; the address's ${ignored.join(", ")} is not a lever of ${first} (left at the default)`);
+  }
+  PostureLevers.write(state.detail, state.ref);
 }
 
 async function selectBuiltin(id) {
@@ -156,6 +156,7 @@ async function selectBuiltin(id) {
   useScenario({ scenario: id }, detail);
   $("editor").value = await api(`/api/scenarios/${encodeURIComponent(id)}/text`);
   updateGutter([]);
+  PostureLevers.write(detail, state.ref);
 }
 
 function useScenario(ref, detail) {
@@ -171,6 +172,7 @@ function useScenario(ref, detail) {
   for (const id of ["summary", "series-picker", "charts", "claims-out", "campaign-out", "bloc-out"]) $(id).replaceChildren();
   if (window.PostureTargets) PostureTargets.scenarioChanged(detail);
   setStatus("ready");
+  PostureMap.showScenario(ref).catch(fail);
 }
 
 // ------------------------------------------------------------------------------ editor
@@ -251,12 +253,23 @@ async function startJob(kind) {
   setStatus(`${kind}: queued`, 0, 1);
   const job = await post("/api/jobs", payload);
   state.job = job.id;
+  $("cancel").hidden = false;
+  $("cancel").disabled = false;
   let status = job;
-  while (status.status === "queued" || status.status === "running") {
-    await new Promise((r) => setTimeout(r, 300));
-    if (state.job !== job.id) return;
-    status = await api(`/api/jobs/${job.id}`);
-    setStatus(`${kind}: ${status.status} (${status.progress.done} of ${status.progress.total})`, status.progress.done, status.progress.total);
+  try {
+    while (status.status === "queued" || status.status === "running") {
+      await new Promise((r) => setTimeout(r, 300));
+      if (state.job !== job.id) return;
+      status = await api(`/api/jobs/${job.id}`);
+      const stopping = status.cancel_requested && status.status !== "cancelled" ? ", stopping" : "";
+      setStatus(`${kind}: ${status.status}${stopping} (${status.progress.done} of ${status.progress.total})`, status.progress.done, status.progress.total);
+    }
+  } finally {
+    if (state.job === job.id) $("cancel").hidden = true;
+  }
+  if (status.status === "cancelled") {
+    setStatus(`${kind}: cancelled after ${status.progress.done} of ${status.progress.total}`, status.progress.done, status.progress.total);
+    return;
   }
   if (status.status === "failed") {
     setStatus(`${kind} failed: ${status.error}`);
@@ -287,11 +300,12 @@ function showRunSummary(summary) {
   const rows = Object.entries(summary.indicators).map(([name, s]) => {
     const kind = summary.kinds[name];
     const f = kind === "probability" ? pct : PostureCharts.fmt;
-    return el("tr", {}, el("td", {}, name), el("td", {}, kind), el("td", { class: "n" }, f(s.p05)), el("td", { class: "n" }, f(s.p50)), el("td", { class: "n" }, f(s.p95)));
+    const about = state.detail.indicator_details[name] || {};
+    return el("tr", {}, el("td", { title: about.description || "" }, name), el("td", { class: "note" }, about.description || ""), el("td", {}, about.unit || ""), el("td", {}, kind), el("td", { class: "n" }, f(s.p05)), el("td", { class: "n" }, f(s.p50)), el("td", { class: "n" }, f(s.p95)));
   });
   $("summary").replaceChildren(
     el("h2", {}, `Summary: ${summary.members} members, seed ${summary.seed}`),
-    el("table", { id: "summary-table" }, el("tr", {}, ...["indicator", "kind", "5%", "median", "95%"].map((h) => el("th", {}, h))), ...rows),
+    el("table", { id: "summary-table" }, el("tr", {}, ...["indicator", "description", "unit", "kind", "5%", "median", "95%"].map((h) => el("th", {}, h))), ...rows),
   );
 }
 
@@ -303,7 +317,8 @@ function showEffects(summary) {
     const hi = Math.max(0, e.p95 ?? 0);
     const strip = el("td", {});
     strip.append(PostureCharts.intervalStrip(e.p05, e.p50, e.p95, lo - 1e-12, hi + 1e-12));
-    return el("tr", {}, el("td", {}, name), el("td", {}, e.basis), el("td", { class: "n" }, PostureCharts.fmt(e.p05)), el("td", { class: "n" }, PostureCharts.fmt(e.p50)), el("td", { class: "n" }, PostureCharts.fmt(e.p95)), el("td", { class: "n" }, pct(e.share_positive)), el("td", { class: "n" }, pct(e.share_negative)), strip);
+    const about = state.detail.indicator_details[name];
+    return el("tr", {}, el("td", { title: about ? `${about.description} (${about.unit})` : "" }, name), el("td", {}, e.basis), el("td", { class: "n" }, PostureCharts.fmt(e.p05)), el("td", { class: "n" }, PostureCharts.fmt(e.p50)), el("td", { class: "n" }, PostureCharts.fmt(e.p95)), el("td", { class: "n" }, pct(e.share_positive)), el("td", { class: "n" }, pct(e.share_negative)), strip);
   });
   const changes = Object.entries(summary.levers).map(([k, v]) => `${k}: ${v.a} vs ${v.b}`).join("; ");
   $("summary").replaceChildren(
@@ -341,7 +356,8 @@ function showSeriesPicker() {
     const box = el("input", { type: "checkbox", value: name });
     box.checked = chosen.has(name);
     box.addEventListener("change", drawCharts);
-    picker.append(el("label", {}, box, " " + name));
+    const about = state.detail.indicator_details[name];
+    picker.append(el("label", { title: about ? `${about.description} (${about.unit})` : name }, box, " " + name));
   }
   drawCharts();
 }
@@ -386,6 +402,7 @@ async function showCampaign() {
     PostureCharts.lineChart({ title: "Advance (km)", x: trace.day, layers: [{ label: "front line", line: trace.X, colour: "#2e8b57" }] }),
   );
   out.append(pair);
+  PostureMap.showCampaign(trace);
   setStatus("campaign: done", 1, 1);
 }
 
@@ -417,6 +434,14 @@ function setup() {
   $("claims").addEventListener("click", () => startJob("claims").catch(fail));
   $("campaign").addEventListener("click", () => showCampaign().catch(fail));
   $("refresh-runs").addEventListener("click", () => showCatalogue().catch(fail));
+  $("cancel").addEventListener("click", () => {
+    $("cancel").disabled = true;
+    post(`/api/jobs/${state.job}/cancel`, {}).catch(fail);
+  });
+  // Every change of a lever, a variant, the ensemble or the comparison is kept in the address.
+  for (const type of ["input", "change"]) {
+    $("controls").addEventListener(type, () => { if (state.detail) PostureLevers.write(state.detail, state.ref); });
+  }
   loadScenarios().catch(fail);
   showCatalogue().catch(fail);
 }
