@@ -19,7 +19,12 @@ import typer
 
 from posturelab.cli.console import bold, clean, out, print_json
 from posturelab.cli.progress import progress_bar
-from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
+from posturelab.cli.runner_options import (
+    RunnerOption,
+    SchedulerOption,
+    StructureOption,
+    WorkersOption,
+)
 from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -111,6 +116,7 @@ def run_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: QuietOption = False,
     calibration: CalibrationOpt = None,
+    structure: StructureOption = None,
 ) -> None:
     """Run a Monte Carlo ensemble of a scenario and write its run directory.
 
@@ -152,6 +158,7 @@ def run_command(
                 progress=advance,
                 calibration=calibration,
                 notify=_warn,
+                structure=structure,
             )
     except RunIncompleteError as error:
         raise _incomplete(error) from None

@@ -43,3 +43,12 @@ SchedulerOption = Annotated[
         "local cluster is started on 127.0.0.1.",
     ),
 ]
+
+StructureOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--structure",
+        help="Fix a relation to one of the forms the scenario declares, RELATION=FORM "
+        "(e.g. tripwire=flat; repeatable). Unfixed relations stay sampled.",
+    ),
+]
