@@ -332,3 +332,38 @@ def test_claims_text_shows_each_form(run_cli, tmp_path) -> None:
     )  # fmt: skip
     assert fixed.code == 0, fixed.err
     assert json.loads(fixed.out)[0]["structure"] == []
+
+
+# --------------------------------------------------------------------------- disputed signs
+
+
+def test_a_disputed_sign_needs_a_range_spanning_zero() -> None:
+    from pydantic import ValidationError
+
+    from posturelab.scenario.quantity import Quantity
+
+    signs = {"positive": "a", "negative": "b"}
+    q = Quantity(dist="uniform", low=-0.1, high=0.1, assumption="both", signs=signs)
+    assert q.signs is not None and (q.signs.positive, q.signs.negative) == ("a", "b")
+    with pytest.raises(ValidationError, match="the range must span zero"):
+        Quantity(dist="uniform", low=0.0, high=0.2, assumption="one side", signs=signs)
+    with pytest.raises(ValidationError, match="needs a range spanning zero"):
+        Quantity(value=0.1, source="a", signs=signs)
+
+
+def test_korea_disputed_shift_cites_both_sides(korea) -> None:
+    sources = {s.id for s in korea.scenario.sources}
+    shift = next(p for p in korea.scenario.propensity_shifts if p.id == "rus_dprk_treaty_prc_dprk")
+    assert shift.delta.signs is not None
+    assert {shift.delta.signs.positive, shift.delta.signs.negative} <= sources
+    lo, hi = shift.delta.low, shift.delta.high
+    assert lo is not None and hi is not None and lo < 0 < hi
+
+
+def test_an_unknown_source_for_a_side_is_located(korea) -> None:
+    text = korea.text.replace("negative: nbc-2024-06", "negative: nobody-2024")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(text, "bad.yaml")
+    [problem] = [p for p in info.value.problems if p.path.endswith("signs.negative")]
+    assert "unknown source 'nobody-2024'" in problem.message
+    assert problem.line == text[: text.index("negative: nobody-2024")].count("\n") + 1
