@@ -367,3 +367,38 @@ def test_an_unknown_source_for_a_side_is_located(korea) -> None:
     [problem] = [p for p in info.value.problems if p.path.endswith("signs.negative")]
     assert "unknown source 'nobody-2024'" in problem.message
     assert problem.line == text[: text.index("negative: nobody-2024")].count("\n") + 1
+
+
+# ------------------------------------------------------------------------- runs and resume
+
+
+def test_a_fixed_form_is_in_the_manifest_and_survives_a_resume(tmp_path, run_cli, monkeypatch):
+    import errno
+
+    from durability_helpers import assert_same_numbers, manifest_of, run_args
+    from posturelab.store import chunks as chunk_store
+
+    fixed = ("--structure", "tripwire=flat")
+    clean = tmp_path / "runs" / "clean"
+    assert run_cli(*run_args(clean, *fixed)).code == 0
+    assert manifest_of(clean)["structure"] == {"tripwire": "flat"}
+    real = chunk_store.atomic_write
+
+    def full_at_chunk_2(path, write):
+        if path.name == "chunk-000002.npz":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, write)
+
+    out = tmp_path / "runs" / "k"
+    with monkeypatch.context() as patch:
+        patch.setattr(chunk_store, "atomic_write", full_at_chunk_2)
+        assert run_cli(*run_args(out, *fixed)).code == 74
+    resumed = run_cli("resume", "k", "--runs-dir", str(out.parent), "--json")
+    assert resumed.code == 0, resumed.err
+    assert_same_numbers(out, clean)
+    # and the fixed run is not the sampled one
+    sampled = tmp_path / "runs" / "sampled"
+    assert run_cli(*run_args(sampled)).code == 0
+    assert "structure" not in manifest_of(sampled)
+    with pytest.raises(AssertionError):
+        assert_same_numbers(sampled, clean)
