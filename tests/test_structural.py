@@ -402,3 +402,28 @@ def test_a_fixed_form_is_in_the_manifest_and_survives_a_resume(tmp_path, run_cli
     assert "structure" not in manifest_of(sampled)
     with pytest.raises(AssertionError):
         assert_same_numbers(sampled, clean)
+
+
+def test_the_http_api_takes_a_structure(tmp_path) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from posturelab.web.app import WebSettings, create_app
+
+    app = create_app(WebSettings(runs_dir=tmp_path / "runs", max_members=500))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        body = {"scenario": "korea-2025", "kind": "claims", "members": 12, "claims": [CLAIM]}
+        bad = client.post("/api/jobs", json={**body, "structure": {"tripwire": "stepwise"}})
+        assert bad.status_code == 400
+        assert "has no form 'stepwise'" in bad.json()["detail"]
+        assert bad.json()["problems"][0]["path"] == "structure"
+        started = client.post("/api/jobs", json={**body, "structure": {"tripwire": "flat"}})
+        assert started.status_code == 202, started.text
+        job_id = started.json()["id"]
+        deadline = time.monotonic() + 120
+        while client.get(f"/api/jobs/{job_id}").json()["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        summary = client.get(f"/api/jobs/{job_id}/summary").json()
+        assert summary["claims"][0]["structure"] == []  # one form: nothing to split

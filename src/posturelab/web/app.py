@@ -41,6 +41,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from posturelab.api.inputs import with_structure
 from posturelab.engine.run import DEFAULT_SEED, RunOptions
 from posturelab.errors import InputError, ScenarioError
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario
@@ -130,6 +131,11 @@ class JobBody(ScenarioRef):
     members: int = Field(default=200, ge=2, le=10_000_000, description="Ensemble size.")
     seed: int = Field(default=DEFAULT_SEED, ge=0, le=2**63 - 1)
     claims: list[str] | None = Field(default=None, description="Claim ids (default: all).")
+    structure: dict[str, str] = Field(
+        default_factory=dict,
+        description="Relation -> form: fix a relation to one of the forms the scenario "
+        "declares (for example {\"tripwire\": \"flat\"}).",
+    )
 
 
 class ProblemBody(BaseModel):
@@ -351,6 +357,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         s = loaded.scenario
         levers = service.lever_values(s, body.levers, body.variant)
         levers_b = service.lever_values(s, body.levers_b, body.variant_b, option="levers_b")
+        with_structure(loaded, body.structure)  # refuses an undeclared relation or form
         if body.kind == "claims":
             known = [c.id for c in s.claims]
             unknown = [c for c in body.claims or [] if c not in known]
@@ -369,6 +376,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             levers_b,
             RunOptions(members=body.members, seed=body.seed),
             body.claims,
+            dict(body.structure),
         )
         try:
             job = registry.submit(request)

@@ -52,6 +52,8 @@ class JobRequest:
     levers_b: dict[str, LeverValue]
     options: RunOptions
     claims: list[str] | None = None
+    structure: dict[str, str] = field(default_factory=dict)
+    """Relations fixed to one of their declared forms."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ def _run(
         runner=RUNNER,
         runs_dir=runs_dir,
         progress=advance,
+        structure=request.structure,
     )
     svgs: dict[str, str] = {}
     with figures.DRAW_LOCK:
@@ -196,6 +199,7 @@ def _compare(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]
         seed=request.options.seed,
         runner=RUNNER,
         runs_dir=runs_dir,
+        structure=request.structure,
     )
     advance(2 * request.options.members)
     return JobResult(
@@ -218,6 +222,7 @@ def _claims(request: JobRequest, runs_dir: Path, advance: Callable[[int], None])
         seed=request.options.seed,
         runner=RUNNER,
         runs_dir=runs_dir,
+        structure=request.structure,
     )
     advance(len(result.claims))
     return JobResult(result.run_id, result)
