@@ -11,6 +11,7 @@ from posturelab.engine.run import RunOptions
 from posturelab.explore.claims import evaluate_claims
 from posturelab.scenario.loader import load_scenario
 from posturelab.scenario.schema import Claim
+from posturelab.scenario.schema_structure import fixed_forms
 
 MEMBERS = 60
 
@@ -98,7 +99,11 @@ def test_materiality_and_direction_decide(korea) -> None:
     reverse = base.model_copy(
         update={"id": "reverse", "direction": "decrease", "material": "0.0001pp"}
     )
-    scenario = korea.model_copy(update={"claims": [strict, old, reverse]})
+    # Under the saturating tripwire every soldier adds credibility, so fewer troops raise the
+    # risk in every member; under the flat and threshold forms some members see no effect at all
+    # (tests/test_structural.py), which would leave the reversed claim at "depends".
+    saturating = fixed_forms(korea.structure, {"tripwire": "saturating"})
+    scenario = korea.model_copy(update={"claims": [strict, old, reverse], "structure": saturating})
     results = {r.id: r for r in evaluate_claims(scenario, RunOptions(members=MEMBERS, seed=2))}
     # Removing 4,500 troops never adds 50 points of risk (no material effect), and never lowers
     # it: claimed as a decrease with a tiny band, it is contradicted.

@@ -32,3 +32,25 @@ def objective_slug(text: str | None) -> str:
         return "objective"
     slug = "".join(ch if ch.isalnum() else "_" for ch in text.lower()).strip("_")
     return "_".join(part for part in slug.split("_") if part) or "objective"
+
+
+# Relations with alternative functional forms a scenario may declare (its ``structure`` section):
+# for each relation, its forms in the order of their codes, each with the terms it needs. A
+# member's form is sampled as a code (the form's position here), so these tuples only grow.
+STRUCTURAL_RELATIONS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "tripwire": (
+        ("saturating", ()),
+        ("flat", ()),
+        ("threshold", ("threshold",)),
+    ),
+}
+
+
+def structural_forms(relation: str) -> tuple[str, ...]:
+    """The forms of a structural relation, in the order of their codes."""
+    return tuple(name for name, _ in STRUCTURAL_RELATIONS[relation])
+
+
+def form_terms(relation: str, form: str) -> tuple[str, ...]:
+    """The terms one form of a structural relation needs."""
+    return dict(STRUCTURAL_RELATIONS[relation])[form]

@@ -28,8 +28,10 @@ from posturelab.api._display import html_table, number
 from posturelab.api.inputs import (
     LeverSettings,
     ScenarioRef,
+    StructureSettings,
     bad_option,
     lever_settings,
+    with_structure,
 )
 from posturelab.api.inputs import load_scenario as _load
 from posturelab.api.rows import (
@@ -148,6 +150,7 @@ def compare(
     out: str | Path | None = None,
     runs_dir: str | Path | None = None,
     calibration: str | Path | None = None,
+    structure: StructureSettings | None = None,
 ) -> Comparison:
     """Compare setting A with setting B on the same members and random streams.
 
@@ -174,6 +177,9 @@ def compare(
         parent).
     calibration
         A calibration file: both settings run on its NROY members (``posturelab calibrate``).
+    structure
+        Relation -> form (or ``RELATION=FORM`` texts): fix each named relation to one of the
+        forms the scenario declares (``{"tripwire": "flat"}``); the others stay sampled.
 
     Raises
     ------
@@ -193,7 +199,7 @@ def compare(
     from posturelab.explore.compare import compare as paired
     from posturelab.report import results
 
-    loaded = _load(scenario)
+    loaded = with_structure(_load(scenario), structure)
     a = lever_settings(loaded, levers_a, variant_a, option="levers_a")
     b = lever_settings(loaded, levers_b, variant_b, option="levers_b")
     check_month(loaded, month)
@@ -323,6 +329,7 @@ def claims(
     out: str | Path | None = None,
     runs_dir: str | Path | None = None,
     calibration: str | Path | None = None,
+    structure: StructureSettings | None = None,
 ) -> ClaimsResult:
     """Evaluate the scenario's claims: effect, share of members where it holds, verdict, drivers.
 
@@ -332,8 +339,9 @@ def claims(
         A built-in id, a scenario file path or a loaded scenario.
     ids
         Only these claims (default: all, in file order).
-    members, seed, figures, runner, workers, scheduler, out, runs_dir, calibration
-        As for :func:`compare`.
+    members, seed, figures, runner, workers, scheduler, out, runs_dir, calibration, structure
+        As for :func:`compare`. Where a relation's form is sampled, each claim is also judged on
+        the members that drew each form (``ClaimRow.structure``).
 
     Raises
     ------
@@ -355,7 +363,7 @@ def claims(
     from posturelab.explore.claims import evaluate_claims
     from posturelab.report import results
 
-    loaded = _load(scenario)
+    loaded = with_structure(_load(scenario), structure)
     s = loaded.scenario
     known = [c.id for c in s.claims]
     if not known:

@@ -170,3 +170,46 @@ def bad_option(option: str, message: str) -> InputError:
     """An input error about one argument of a call; ``{option}`` in ``message`` names it."""
     name = option_name(option)
     return InputError.single(arguments_file(), message.replace("{option}", name), path=name)
+
+
+StructureSettings: TypeAlias = Mapping[str, str] | Sequence[str]
+"""Relation -> form (``{"tripwire": "flat"}``), or ``RELATION=FORM`` texts as ``--structure``
+takes them."""
+
+
+def with_structure(loaded: LoadedScenario, structure: StructureSettings | None) -> LoadedScenario:
+    """The scenario with each named relation fixed to one of its declared forms.
+
+    The fixed form takes weight 1 and nothing is sampled for the relation, exactly as in a
+    scenario that declares only that form
+    (:func:`posturelab.scenario.schema_structure.fixed_forms`).
+
+    Raises
+    ------
+    InputError
+        When a setting is not ``RELATION=FORM``, or names a relation or form the scenario does
+        not declare.
+    """
+    import dataclasses
+
+    from posturelab.scenario.schema_structure import StructureError, fixed_forms, parse_structure
+
+    try:
+        fixed = parse_structure(structure)
+        forms = fixed_forms(loaded.scenario.structure, fixed)
+    except StructureError as error:
+        raise bad_option("structure", str(error)) from None
+    if not fixed:
+        return loaded
+    scenario = loaded.scenario.model_copy(update={"structure": forms})
+    return dataclasses.replace(loaded, scenario=scenario)
+
+
+def structure_record(structure: StructureSettings | None) -> dict[str, str]:
+    """The fixed forms as a plain mapping, for a run's manifest and results."""
+    from posturelab.scenario.schema_structure import StructureError, parse_structure
+
+    try:
+        return parse_structure(structure)
+    except StructureError as error:
+        raise bad_option("structure", str(error)) from None

@@ -99,6 +99,9 @@ class ClaimRow:
     outcome_diff_low: float | None
     outcome_diff_high: float | None
     drivers: Drivers
+    structure: tuple[dict[str, Any], ...] = ()
+    """The verdict under each sampled form of a relation: ``relation``, ``form``, ``weight``,
+    ``members``, ``verdict``, ``reason`` and the effect on the members that drew the form."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ def claim_row(data: Mapping[str, Any]) -> ClaimRow:
     names = {f.name for f in fields(ClaimRow)} - {"drivers"}
     drivers = data.get("drivers") or {}
     values: dict[str, Any] = {k: data.get(k) for k in names}
+    values["structure"] = tuple(dict(entry) for entry in data.get("structure") or ())
     return ClaimRow(
         **values,
         drivers=Drivers(

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from posturelab.api.ensemble import Ensemble, open_run
-from posturelab.api.inputs import LeverSettings, ScenarioRef, bad_option, lever_settings
+from posturelab.api.inputs import (
+    LeverSettings,
+    ScenarioRef,
+    StructureSettings,
+    bad_option,
+    lever_settings,
+    structure_record,
+    with_structure,
+)
 from posturelab.api.inputs import load_scenario as _load
 from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
 from posturelab.engine.run import DEFAULT_CHUNK, RunOptions
@@ -44,6 +52,7 @@ def run(
     progress: Progress | None = None,
     calibration: str | Path | None = None,
     notify: Callable[[str], None] | None = None,
+    structure: StructureSettings | None = None,
 ) -> Ensemble:
     """Run a Monte Carlo ensemble of a scenario into a new run directory.
 
@@ -84,6 +93,9 @@ def run(
     notify
         Called with a line for each notable event (a chunk file refused and recomputed, a
         catalogue that could not be opened); without it such a catalogue is an error.
+    structure
+        Relation -> form (or ``RELATION=FORM`` texts): fix each named relation to one of the
+        forms the scenario declares for it (``{"tripwire": "flat"}``); the others stay sampled.
 
     Returns
     -------
@@ -125,7 +137,7 @@ def run(
         raise bad_option(
             "sampler", f"{{option}} must be one of {', '.join(SAMPLERS)}, got {sampler!r}"
         )
-    loaded = _load(scenario)
+    loaded = with_structure(_load(scenario), structure)
     calibrated = None if calibration is None else read_calibration(Path(calibration), loaded)
     design = None if calibrated is None else calibrated_design(calibrated["design"], members)
     if members is None:
@@ -160,6 +172,7 @@ def run(
             design=design,
             calibration=None if calibrated is None else calibration_record(calibrated, members),
             notify=notify,
+            structure=structure_record(structure),
         )
     register_run(target, None if runs_dir is None else Path(runs_dir), notify)
     # The outputs were streamed to disk chunk by chunk; the ensemble reads them from there,

@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from posturelab.cli.console import bold, out, print_json
-from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
+from posturelab.cli.runner_options import (
+    RunnerOption,
+    SchedulerOption,
+    StructureOption,
+    WorkersOption,
+)
 from posturelab.defaults import DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -115,6 +120,7 @@ def compare_command(
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
     calibration: CalibrationOpt = None,
+    structure: StructureOption = None,
 ) -> None:
     """Compare setting A (--set) with setting B (--vs-set) on the same members: A - B."""
     from posturelab import api
@@ -136,6 +142,7 @@ def compare_command(
         out=out_dir,
         runs_dir=runs_dir,
         calibration=calibration,
+        structure=structure,
     )
     if json_out:
         print_json(result.to_json())
@@ -194,6 +201,7 @@ def claims_command(
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
     calibration: CalibrationOpt = None,
+    structure: StructureOption = None,
 ) -> None:
     """Evaluate the scenario's claims on paired members: effect, share holding, verdict, drivers."""
     from posturelab import api
@@ -210,12 +218,14 @@ def claims_command(
         out=out_dir,
         runs_dir=runs_dir,
         calibration=calibration,
+        structure=structure,
     )
     if json_out:
         keys = (
             *("id", "indicator", "direction", "effect_p05", "effect_p50", "effect_p95"),
             *("share_holds", "verdict", "drivers", "reason", "basis", "horizon"),
             *("material", "material_band", "base_mean", "relative_effect", "effect_mean"),
+            "structure",
         )
         print_json([{k: c[k] for k in keys} for c in result.to_json()["claims"]])
         return
@@ -256,6 +266,12 @@ def claims_command(
             )
             out.print(
                 f"  PRIM box (coverage {box.coverage:.0%}, density {box.density:.0%}): {limits}"
+            )
+        for entry in c.structure:
+            out.print(
+                f"  under {entry['relation']}={entry['form']} ({entry['members']} members): "
+                f"{entry['verdict']}, median {fmt_num(entry.get('effect_p50'))}, 90% "
+                f"[{fmt_num(entry.get('effect_p05'))}, {fmt_num(entry.get('effect_p95'))}]"
             )
     out.print(f"result directory: {result.run_dir}")
 

@@ -23,6 +23,7 @@ from posturelab.cli.runner_options import (
     QuietOption,
     RunnerOption,
     SchedulerOption,
+    StructureOption,
     WorkersOption,
 )
 from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
@@ -113,6 +114,7 @@ def run_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: QuietOption = False,
     calibration: CalibrationOpt = None,
+    structure: StructureOption = None,
 ) -> None:
     """Run a Monte Carlo ensemble of a scenario and write its run directory.
 
@@ -154,6 +156,7 @@ def run_command(
                 progress=advance,
                 calibration=calibration,
                 notify=_warn,
+                structure=structure,
             )
     except RunIncompleteError as error:
         raise _incomplete(error) from None

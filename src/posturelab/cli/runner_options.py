@@ -47,3 +47,12 @@ QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bar on standard error.")
 ]
 """Turns off the progress bar that long computations draw on a terminal's standard error."""
+
+StructureOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--structure",
+        help="Fix a relation to one of the forms the scenario declares, RELATION=FORM "
+        "(e.g. tripwire=flat; repeatable). Unfixed relations stay sampled.",
+    ),
+]

@@ -40,6 +40,7 @@ def provenance_rows(scenario: Scenario) -> list[dict[str, Any]]:
                 "publisher": publishers.get(q.source) if q.source else None,
                 "assumption": q.assumption,
                 "note": q.note,
+                "signs": q.signs.model_dump() if q.signs is not None else None,
             }
         )
     return rows
@@ -155,6 +156,9 @@ def sources_command(
             if row["source"]
             else f"assumption: {row['assumption']}"
         )
+        signs = row["signs"]
+        if signs:
+            origin += f" [positive: {signs['positive']}; negative: {signs['negative']}]"
         table.add_row(row["name"], row["shown"], row["unit"] or "", origin)
     out.print(table)
     if records:

@@ -26,6 +26,7 @@ from posturelab.scenario.schema import (
     Scenario,
     TheatrePolicy,
 )
+from posturelab.scenario.schema_structure import StructuralChoice, structural_choice
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -84,6 +85,8 @@ class ContestSpec:
     """The patron's other forces at the origin of the joint headquarters' reinforcements."""
     nuclear: bool = False
     """Whether the decision has nuclear terms (``contests.<id>.nuclear.*``)."""
+    tripwire: StructuralChoice | None = None
+    """The declared forms of the tripwire relation for this contest (None: the saturating form)."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,7 @@ def compile_contests(
                     EntrapmentSpec(j, e.actor, e.command) for j, e in enumerate(contest.entrapment)
                 ),
                 nuclear=contest.nuclear is not None,
+                tripwire=structural_choice(scenario.structure, "tripwire", contest.id),
                 **links,
             )
         )

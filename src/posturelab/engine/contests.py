@@ -259,8 +259,15 @@ class ContestsState:
         weights = self.committed(c, month, status_quo=status_quo)
         p_win, ratio = self.p_win(index, month, distracted, weights)
         tripwire = (self.world.personnel * weights).sum(axis=1)
+        form, threshold = self.tripwire_form(c)
         cred = decision.credibility(
-            tripwire, q.tripwire_half, q.base_credibility, q.distraction_weight, distracted
+            tripwire,
+            q.tripwire_half,
+            q.base_credibility,
+            q.distraction_weight,
+            distracted,
+            form,
+            threshold,
         )
         in_force = self.spec.relation_active[month, self.partner_columns[c.id]]
         cohesion = self.cohesion(c, status_quo=status_quo)
@@ -272,6 +279,19 @@ class ContestsState:
             shield = decision.nuclear_shield(warheads, nuclear.shield_half)
             self.nuclear_use[c.id] = decision.p_nuclear_use(shield, p_win, nuclear)
         return eu, p_win, cred, ratio
+
+    def tripwire_form(self, c: ContestSpec) -> tuple[IntArray | None, FloatArray | None]:
+        """Each member's form of the tripwire relation and its threshold (None: saturating)."""
+        choice = c.tripwire
+        if choice is None:
+            return None, None
+        p = self.world.params
+        if choice.parameter is not None:
+            form = np.asarray(np.rint(p[choice.parameter]), dtype=np.int64)
+        else:
+            form = np.full(self.n, choice.fixed, dtype=np.int64)
+        name = choice.terms.get("threshold")
+        return form, (p[name] if name is not None else None)
 
     def warheads(self, c: ContestSpec) -> FloatArray:
         """The attacker's assembled warheads this month (its stated stock if none is tracked)."""

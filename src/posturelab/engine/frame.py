@@ -120,7 +120,14 @@ def build_frame(scenario: Scenario, levers: Mapping[str, LeverValue]) -> Frame:
     months = _month_list(scenario.meta.start, scenario.meta.end)
     n_months = len(months)
     quantities = catalogue(scenario)
-    uncertain = tuple(sorted(name for name, q in quantities.items() if q.is_uncertain))
+    # The structural choices and their terms come last, so that declaring alternative forms
+    # leaves every other number's draws (the columns before them) as they were.
+    uncertain = tuple(
+        sorted(
+            (name for name, q in quantities.items() if q.is_uncertain),
+            key=lambda name: (name.startswith("structure."), name),
+        )
+    )
     theatre_of = {loc.id: loc.theatre for loc in scenario.locations}
     forces = ForceTable(
         ids=tuple(f.id for f in scenario.forces),

@@ -39,7 +39,8 @@ the paired difference of proportions :math:`\Delta` with its 90% interval (Newco
 that applies only to some members (a campaign's depth, given an attack) may have a value in both
 settings for few members; below ten the verdict is ``depends`` and the reason says that more
 members are needed. Every effect is reported in absolute terms and relative to the base setting's
-mean (``relative_effect``).
+mean (``relative_effect``). Where the scenario samples the form of a relation, each claim is judged
+again under each form (:mod:`posturelab.explore.structural`).
 
 Drivers
 -------
@@ -64,6 +65,7 @@ import numpy as np
 
 from posturelab.engine.indicators import scenario_indicators
 from posturelab.engine.run import EnsembleResult, RunOptions, run_ensemble
+from posturelab.explore import structural
 from posturelab.explore.compare import effect_on, paired_difference, paired_proportion_interval
 from posturelab.explore.features import feature_scores
 from posturelab.explore.outcomes import member_values, parameter_matrix
@@ -115,6 +117,8 @@ class ClaimResult:
     holds: np.ndarray | None = None
     prim_result: PrimResult | None = None
     prim_box: int | None = None
+    structure: list[dict[str, Any]] = field(default_factory=list)
+    """The verdict under each sampled form of a relation (:mod:`posturelab.explore.structural`)."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (without the per-member arrays)."""
@@ -412,4 +416,6 @@ def evaluate_claims(
     """
     runs = _Runs(scenario, options, executor, design)
     chosen = [c for c in scenario.claims if ids is None or c.id in ids]
-    return [evaluate_claim(scenario, c, options, runs) for c in chosen]
+    results = [evaluate_claim(scenario, c, options, runs) for c in chosen]
+    structural.by_form(scenario, chosen, results, runs, options, evaluate_claim)
+    return results

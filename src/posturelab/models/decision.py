@@ -136,10 +136,61 @@ def credibility(
     base: FloatArray,
     distraction_weight: FloatArray,
     distracted: NDArray[np.bool_] | FloatArray,
+    form: NDArray[np.int64] | None = None,
+    threshold: FloatArray | None = None,
 ) -> FloatArray:
-    r""":math:`(c_0 + (1 - c_0) T/(T + T_{1/2}))(1 - \delta D)`, in [0, 1]."""
+    r""":math:`(c_0 + (1 - c_0) T/(T + T_{1/2}))(1 - \delta D)`, in [0, 1].
+
+    With ``form`` (per member, a code of :data:`TRIPWIRE_FORMS`) and the ``threshold`` of the
+    threshold form, the stationed-force part follows each member's form
+    (:func:`tripwire_credibility`); without them it is the saturating form.
+    """
+    if form is None:
+        stationed = tripwire / (tripwire + half)
+        committed = base + (1.0 - base) * stationed
+    else:
+        limit = threshold if threshold is not None else np.full(tripwire.shape, np.inf)
+        committed = tripwire_credibility(form, tripwire, half, base, limit)
+    return committed * (1.0 - distraction_weight * distracted)
+
+
+TRIPWIRE_FORMS = ("saturating", "flat", "threshold")
+"""The tripwire relation's forms, in the order of their codes (:func:`tripwire_credibility`)."""
+
+
+def tripwire_credibility(
+    form: NDArray[np.int64],
+    tripwire: FloatArray,
+    half: FloatArray,
+    base: FloatArray,
+    threshold: FloatArray,
+) -> FloatArray:
+    r"""The credibility of the commitment with ``tripwire`` personnel committed, by form.
+
+    Per member, ``form`` is a code of :data:`TRIPWIRE_FORMS`:
+
+    * 0, *saturating*: :math:`c_0 + (1 - c_0)\,T/(T + T_{1/2})`, rising with every soldier and
+      saturating (Huth 1988: a local force able to deny a quick victory deters);
+    * 1, *flat*: :math:`c_0`, the commitment alone; troop deployments add no deterrence beyond
+      the alliance commitment (Fuhrmann & Sechser 2014);
+    * 2, *threshold*: :math:`c_0 + (1 - c_0)\,\mathbb{1}[T \ge T^*]`; a force large enough
+      to be engaged in any attack commits the patron, and one below it does not (the tripwire,
+      Schelling 1966).
+
+    Distraction (:func:`credibility`) multiplies the result.
+
+    References
+    ----------
+    Fuhrmann, M. & Sechser, T. S. (2014). Signaling alliance commitments: hand-tying and sunk
+    costs in extended nuclear deterrence. *American Journal of Political Science* 58(4), 919-935.
+
+    Schelling, T. C. (1966). *Arms and Influence*. Yale University Press.
+    """
+    code = np.asarray(form, dtype=np.int64)
     stationed = tripwire / (tripwire + half)
-    return (base + (1.0 - base) * stationed) * (1.0 - distraction_weight * distracted)
+    tripped = (tripwire >= threshold).astype(np.float64)
+    share = np.where(code == 0, stationed, np.where(code == 2, tripped, 0.0))
+    return np.asarray(base + (1.0 - base) * share)
 
 
 def partner_support(

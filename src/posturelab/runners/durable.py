@@ -23,6 +23,7 @@ an uninterrupted run gives. Only one process at a time computes a run (:class:`R
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -44,6 +45,7 @@ from posturelab.runners.drive import (
 from posturelab.runners.executors import OpenRunner
 from posturelab.scenario.loader import LoadedScenario, parse_scenario
 from posturelab.scenario.schema import LeverValue
+from posturelab.scenario.schema_structure import fixed_forms
 from posturelab.store import chunks as store
 from posturelab.store import diskio, rundir
 from posturelab.store.chunks import RunLock
@@ -73,6 +75,7 @@ def start_run(
     progress: Progress | None = None,
     max_attempts: int = DEFAULT_ATTEMPTS,
     calibration: Mapping[str, Any] | None = None,
+    structure: Mapping[str, str] | None = None,
     notify: Notify | None = None,
 ) -> RunOutcome:
     """Compute a new run in ``target``, chunk by chunk, resumably.
@@ -105,6 +108,9 @@ def start_run(
         What the manifest records about the calibration file ``design`` came from.
     notify
         Called with a line for each notable event (a chunk file refused and recomputed).
+    structure
+        The relations fixed to one form (``--structure``), for the manifest; ``loaded`` already
+        holds them, and a resumed run fixes them again.
 
     Raises
     ------
@@ -154,6 +160,8 @@ def start_run(
         )
         if calibration is not None:
             manifest["calibration"] = dict(calibration)
+        if structure:
+            manifest["structure"] = dict(structure)
         manifest["identity_sha256"] = store.run_identity(manifest)
         store.atomic_write_json(target / rundir.MANIFEST, manifest)
         return drive(
@@ -279,6 +287,11 @@ def resume_run(
         if loaded.sha256 != manifest["scenario_sha256"]:
             raise InputError.single(
                 where, "the run's scenario copy does not match the hash in its manifest"
+            )
+        if manifest.get("structure"):
+            forms = fixed_forms(loaded.scenario.structure, dict(manifest["structure"]))
+            loaded = dataclasses.replace(
+                loaded, scenario=loaded.scenario.model_copy(update={"structure": forms})
             )
         design = np.load(folder / store.DESIGN) if (folder / store.DESIGN).is_file() else None
         model = compile_scenario(loaded.scenario, manifest["levers"])

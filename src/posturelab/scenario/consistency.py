@@ -8,7 +8,9 @@ They run once the scenario has passed structural validation and the reference ch
 - a contest's attacker, defender and patron are three different actors;
 - a relation is not in force before it is signed, and does not end before it is signed or in
   force;
-- events and claim horizons lie inside the scenario's period.
+- events and claim horizons lie inside the scenario's period;
+- the ``structure`` section names known relations, forms, terms and contests, and each
+  relation's weights sum to 1 (:mod:`posturelab.scenario.schema_structure`).
 
 Each check yields ``(path, message)`` pairs; the loader locates them in the file.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from posturelab.scenario.schema import Scenario, month_index, month_of
+from posturelab.scenario.schema_structure import structure_problems
 
 Path = tuple[str | int, ...]
 Found = Iterator[tuple[Path, str]]
@@ -28,6 +31,7 @@ def check_consistency(scenario: Scenario) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     for check in (_lever_settings, _contest_actors, _relation_dates, _period):
         found.extend(check(scenario))
+    found.extend(structure_problems(scenario.structure, {c.id for c in scenario.contests}))
     return found
 
 

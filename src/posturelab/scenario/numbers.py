@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from posturelab.scenario.quantity import Quantity
 from posturelab.scenario.schema import Scenario
+from posturelab.scenario.schema_structure import structure_quantities
 
 
 def catalogue(scenario: Scenario) -> dict[str, Quantity]:
@@ -21,10 +22,12 @@ def catalogue(scenario: Scenario) -> dict[str, Quantity]:
     ``forces.kpa_ground.equipment.tanks``, ``scoring.weights.artillery``,
     ``distances.camp_humphreys-guam.km``, ``propensities.dprk-rus``,
     ``contests.dprk_attack.campaign_terms.rho``, ``events.rok_election.effects.0.personnel``,
-    ``parameters.bloc_cohesion``.
+    ``parameters.bloc_cohesion``. A relation with alternative forms adds its sampled form,
+    ``structure.<relation>.form`` (:mod:`posturelab.scenario.schema_structure`).
     """
     out: dict[str, Quantity] = {}
     _collect(scenario, "", out)
+    out.update(structure_quantities(scenario.structure))
     return out
 
 

@@ -14,6 +14,13 @@ Distributions and their fields
 ``lognormal``    ``median``, ``sigma`` (of the logarithm)
 ``choice``       ``choices``, optional ``weights``
 
+Disputed signs
+--------------
+Where the literature disputes the sign of an effect, the quantity's range spans zero and
+``signs: {positive: SOURCE_ID, negative: SOURCE_ID}`` names a source for each side (its own
+``source`` or ``assumption`` then speaks for the size); a quantity with ``signs`` whose range
+does not span zero is refused.
+
 Numerical limits
 ----------------
 Every number of a quantity lies within ``±MAX_ABS`` (1e15), so that sums and products of a few
@@ -58,6 +65,15 @@ BARE_NUMBER_HINT = (
 )
 
 
+class SignSources(BaseModel):
+    """The sources for each side of a quantity whose sign is disputed (ids of the source list)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    positive: str = Field(min_length=1)
+    negative: str = Field(min_length=1)
+
+
 class Quantity(BaseModel):
     """A scenario number: a value or a distribution, with its source or an assumption."""
 
@@ -78,6 +94,7 @@ class Quantity(BaseModel):
     source: str | None = Field(default=None, min_length=1)
     assumption: str | None = Field(default=None, min_length=3)
     note: str | None = None
+    signs: SignSources | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -101,6 +118,8 @@ class Quantity(BaseModel):
                     f"a fixed value takes no distribution fields; remove {sorted(present)}"
                 )
             _check_magnitudes(self)
+            if self.signs is not None:
+                raise ValueError("'signs' needs a range spanning zero, not a fixed value")
             if self.assumption is not None:
                 raise ValueError(
                     "an assumption must carry an uncertainty range: give a 'dist' "
@@ -117,6 +136,13 @@ class Quantity(BaseModel):
             raise ValueError(f"dist {self.dist!r} does not take {sorted(extra)}")
         _check_magnitudes(self)
         _check_dist(self)
+        if self.signs is not None:
+            lo, hi = support(self)
+            if not lo < 0.0 < hi:
+                raise ValueError(
+                    "'signs' gives a source for each side of zero, so the range must span zero; "
+                    f"got {self.describe()}"
+                )
         return self
 
     @property

@@ -81,7 +81,7 @@ def _duplicates(data: dict[str, Any]) -> Found:
 
 
 def _sources(data: dict[str, Any]) -> Found:
-    """Every ``source:`` anywhere (outside the source list) must name a listed source."""
+    """Every ``source:`` (and ``signs:`` side) outside the source list must name a listed source."""
     known = set(_ids(data, "sources"))
 
     def walk(node: Any, path: Path) -> Found:
@@ -89,6 +89,15 @@ def _sources(data: dict[str, Any]) -> Found:
             ref = node.get("source")
             if isinstance(ref, str) and ref not in known:
                 yield (*path, "source"), f"unknown source {ref!r}; add it to 'sources'"
+            signs = node.get("signs")
+            if isinstance(signs, dict):
+                for side in ("positive", "negative"):
+                    ref = signs.get(side)
+                    if isinstance(ref, str) and ref not in known:
+                        yield (
+                            (*path, "signs", side),
+                            f"unknown source {ref!r}; add it to 'sources'",
+                        )
             for key, value in node.items():
                 yield from walk(value, (*path, key))
         elif isinstance(node, list):

@@ -55,6 +55,7 @@ from posturelab.scenario.schema_dynamics import (
     PropensityShift,
     RelationTrigger,
 )
+from posturelab.scenario.schema_structure import Structure
 from posturelab.scenario.schema_world import (
     Actor,
     Distance,
@@ -107,6 +108,7 @@ __all__ = [
     "SlugId",
     "Source",
     "Strict",
+    "Structure",
     "Target",
     "Text",
     "Theatre",
@@ -403,6 +405,7 @@ class Scenario(Strict):
     arms: Arms | None = None
     capability: Capability | None = None
     targets: list[Target] = Field(default_factory=list)
+    structure: list[Structure] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod

@@ -32,23 +32,24 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from posturelab.engine.run import DEFAULT_SEED, RunOptions
+from posturelab.api.inputs import with_structure
+from posturelab.engine.run import RunOptions
 from posturelab.errors import InputError, ScenarioError
 from posturelab.scenario.loader import LoadedScenario, builtin_ids, load_scenario
 from posturelab.store import catalogue
 from posturelab.store.diskio import StorageError
 from posturelab.version import package_version
 from posturelab.web import service
+from posturelab.web.bodies import ErrorBody, JobBody, ScenarioRef, ScenarioText
 from posturelab.web.calibration_routes import add_routes, job_design
 from posturelab.web.calibrations import CalibrationStore
 from posturelab.web.guards import (
@@ -101,63 +102,6 @@ class WebSettings:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.max_queue < 0:
             raise ValueError(f"max_queue must be >= 0, got {self.max_queue}")
-
-
-# ----------------------------------------------------------------------------- request bodies
-LeverMap = dict[str, float | bool | str]
-
-
-class ScenarioText(BaseModel):
-    """A scenario's YAML text to validate."""
-
-    model_config = ConfigDict(extra="forbid")
-    text: str = Field(description="The scenario file's text (YAML).")
-
-
-class ScenarioRef(BaseModel):
-    """A built-in scenario id or a scenario's text (exactly one), with lever settings."""
-
-    model_config = ConfigDict(extra="forbid")
-    scenario: str | None = Field(default=None, description="A built-in scenario id.")
-    text: str | None = Field(default=None, description="A scenario's YAML text.")
-    levers: LeverMap = Field(default_factory=dict, description="Lever overrides (setting A).")
-    variant: str | None = Field(default=None, description="A named variant of the scenario.")
-
-
-class JobBody(ScenarioRef):
-    """A job: an ensemble (``run``), a comparison A - B, the claims, or the targets table."""
-
-    kind: Literal["run", "compare", "claims", "targets"] = "run"
-    levers_b: LeverMap = Field(default_factory=dict, description="Lever overrides of setting B.")
-    variant_b: str | None = None
-    members: int | None = Field(
-        default=None,
-        ge=2,
-        le=10_000_000,
-        description="Ensemble size (default 200, or every NROY member of the calibration).",
-    )
-    seed: int = Field(default=DEFAULT_SEED, ge=0, le=2**63 - 1)
-    claims: list[str] | None = Field(default=None, description="Claim ids (default: all).")
-    calibration: str | None = Field(
-        default=None, description="A calibration id (GET /api/calibrations): run on its members."
-    )
-
-
-class ProblemBody(BaseModel):
-    """One located problem: file, line, column, field path and message."""
-
-    file: str
-    line: int | None = None
-    column: int | None = None
-    path: str = ""
-    message: str
-
-
-class ErrorBody(BaseModel):
-    """Every error answer: a message, and the located problems where there are any."""
-
-    detail: str
-    problems: list[ProblemBody] = Field(default_factory=list)
 
 
 _ERROR_TEXTS = {
@@ -364,6 +308,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         s = loaded.scenario
         levers = service.lever_values(s, body.levers, body.variant)
         levers_b = service.lever_values(s, body.levers_b, body.variant_b, option="levers_b")
+        with_structure(loaded, body.structure)  # refuses an undeclared relation or form
         if body.kind == "claims":
             known = [c.id for c in s.claims]
             unknown = [c for c in body.claims or [] if c not in known]
@@ -383,6 +328,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             RunOptions(members=members, seed=body.seed),
             body.claims,
             calibration,
+            dict(body.structure),
         )
         try:
             job = registry.submit(request)

@@ -61,6 +61,8 @@ class JobRequest:
     options: RunOptions
     claims: list[str] | None = None
     calibration: StoredCalibration | None = None
+    structure: dict[str, str] = field(default_factory=dict)
+    """Relations fixed to one of their declared forms."""
 
     def calibration_json(self) -> dict[str, Any] | None:
         """The calibration the job runs on, as its answers name it (``None``: the prior)."""
@@ -198,6 +200,7 @@ def _run(
         runner=RUNNER,
         runs_dir=runs_dir,
         progress=advance,
+        structure=request.structure,
     )
     svgs: dict[str, str] = {}
     with figures.DRAW_LOCK:
@@ -233,6 +236,7 @@ def _compare(request: JobRequest, runs_dir: Path) -> JobResult:
         runner=RUNNER,
         runs_dir=runs_dir,
         calibration=_calibration_path(request),
+        structure=request.structure,
     )
     return JobResult(
         comparison.run_id,
@@ -255,6 +259,7 @@ def _claims(request: JobRequest, runs_dir: Path) -> JobResult:
         runner=RUNNER,
         runs_dir=runs_dir,
         calibration=_calibration_path(request),
+        structure=request.structure,
     )
     return JobResult(result.run_id, result)
 
