@@ -323,6 +323,7 @@ def claims(
     out: str | Path | None = None,
     runs_dir: str | Path | None = None,
     calibration: str | Path | None = None,
+    mechanisms: bool = False,
 ) -> ClaimsResult:
     """Evaluate the scenario's claims: effect, share of members where it holds, verdict, drivers.
 
@@ -334,6 +335,10 @@ def claims(
         Only these claims (default: all, in file order).
     members, seed, figures, runner, workers, scheduler, out, runs_dir, calibration
         As for :func:`compare`.
+    mechanisms
+        Also split each claim's effect among the mechanism channels (exact Shapley values over
+        the channels, ``docs/analysis.md``): each claim's row gets ``mechanisms`` and the result
+        directory a waterfall figure per claim.
 
     Raises
     ------
@@ -371,6 +376,10 @@ def claims(
         evaluated = evaluate_claims(
             s, options, list(ids) if ids else None, executor=executor, design=design
         )
+        if mechanisms:
+            from posturelab.explore.claim_mechanisms import attach_mechanisms
+
+            attach_mechanisms(s, evaluated, options, executor=executor, design=design)
     summary = results.write_claims(
         target,
         loaded,

@@ -115,6 +115,8 @@ class ClaimResult:
     holds: np.ndarray | None = None
     prim_result: PrimResult | None = None
     prim_box: int | None = None
+    mechanisms: list[dict[str, Any]] | None = None
+    mechanisms_note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (without the per-member arrays)."""

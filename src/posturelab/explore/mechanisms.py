@@ -19,7 +19,9 @@ and :math:`v_m^{base}` in the base run,
     \phi_{m,c} &= \text{Shapley value of channel } c \text{ in the game } S \mapsto v_m(S)
 
 so that :math:`\text{direct}_m + \sum_c \phi_{m,c} = v_m^{variant} - v_m^{base}`, the member's
-paired effect, exactly (efficiency). ``direct`` is the part no channel carries; for an
+paired effect (efficiency; exact but for rounding: a contribution within
+:data:`~posturelab.explore.compare.ROUNDING` of zero, relative to the member's values, is set to
+zero, as the paired comparison does). ``direct`` is the part no channel carries; for an
 indicator of the attack decision (an attack's probability) it is zero, and where it is not (a
 campaign's depth, a bloc's cohesion, a warhead count) it says honestly how much of the effect the
 channels do not explain. Setting a channel's terms to their value under the base or the variant
@@ -72,6 +74,7 @@ from posturelab.engine.simulate import (
     sample_parameters,
     simulate_rows,
 )
+from posturelab.explore.compare import ROUNDING
 from posturelab.explore.shapley import shapley_values
 from posturelab.scenario.schema import LeverValue, Scenario
 
@@ -328,7 +331,7 @@ def _row(
     if samples.size == 0:
         return ChannelEffect(name, description, active, None, None, None, None, None)
     p05, p50, p95 = (float(x) for x in np.quantile(samples, [0.05, 0.5, 0.95]))
-    share = mean / total if total != 0 and math.isfinite(total) else None
+    share = mean / total + 0.0 if total != 0 and math.isfinite(total) else None
     return ChannelEffect(name, description, active, p05, p50, p95, mean, share)
 
 
@@ -353,6 +356,9 @@ def summarise(
     if finite.all():
         phi = np.zeros((len(CHANNELS), base.size))
         phi[index] = shapley_values(values)
+        # Rounding noise (a different order of summation in a batch of rows) is not an effect.
+        scale = np.maximum(1.0, np.abs(values).max(axis=0))
+        phi = np.where(np.abs(phi) <= ROUNDING * scale, 0.0, phi)
         contributions = np.vstack([phi, values[0] - base])
         total = float(np.mean(values[-1] - base))
         rows = [
