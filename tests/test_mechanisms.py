@@ -193,6 +193,16 @@ def test_claims_command_prints_and_writes_the_split(run_cli, tmp_path) -> None:
     assert "by mechanism" in table.out and "no change in: support" in table.out
     run_dir = Path(table.out.split("result directory: ")[-1].split()[0])
     assert (run_dir / "mechanisms_relocation_raises_attack_risk.png").is_file()
+    page = tmp_path / "audit.html"
+    made = run_cli("report", run_dir.name, "--runs-dir", str(tmp_path), "--out", str(page))
+    assert made.code == 0, made.err
+    html = page.read_text()
+    audit = html[html.index(">Claim audit<") : html.index(">Figures<")]
+    for text in ("Withdrawing about 4,500 US troops", "Adm. Samuel Paparo", "sasc-2025-04-10",
+                 "Verdict:", "relative to the base mean", "Effect by mechanism", "tripwire",
+                 "No change in: support"):  # fmt: skip
+        assert text in audit, text
+    assert audit.count("data:image/png;base64,") >= 1  # the waterfall
     again = api.claims(
         "korea-2025", ["relocation_raises_attack_risk"], members=30, mechanisms=True,
         figures=False, out=tmp_path / "api", runner="sequential",

@@ -4,7 +4,7 @@ Bars run from zero: each active channel's mean contribution (its Shapley value,
 :mod:`posturelab.explore.mechanisms`) starts where the previous one ended, then the part no
 channel carries (``direct``), and the last bar is the total mean effect, ``treatment - base``.
 The thin line on each bar spans the 5-95% range of the channel's contribution (over members, or
-over bootstrap resamples), drawn around the bar's end. Inactive channels (identical terms under
+over bootstrap resamples), measured from the bar's start. Inactive channels (identical terms under
 both settings) contribute exactly zero and are listed under the axis, not drawn.
 """
 
@@ -36,8 +36,7 @@ def mechanism_waterfall(claim: Mapping[str, Any]) -> Figure:
         ax.bar(i, mean, bottom=level, color=colour, width=0.6)
         low, high = r.get("effect_p05"), r.get("effect_p95")
         if low is not None and high is not None:
-            ax.plot([i, i], [level + mean - (mean - low), level + mean + (high - mean)],
-                    color="black", linewidth=0.8)  # fmt: skip
+            ax.plot([i, i], [level + low, level + high], color="black", linewidth=0.8)
         share = r.get("share")
         text = f"{100 * share:.0f}%" if share is not None else ""
         ax.annotate(text, (i, level + mean), ha="center",
@@ -52,7 +51,10 @@ def mechanism_waterfall(claim: Mapping[str, Any]) -> Figure:
     ax.set_ylabel(f"mean effect ({unit})" if unit else "mean effect", fontsize=8)
     ax.tick_params(axis="y", labelsize=8)
     ax.grid(axis="y", alpha=0.3)
-    title = f"{claim.get('id')}: effect on {claim.get('indicator')} by mechanism"
+    title = (
+        f"{claim.get('id')}: effect on {claim.get('indicator')} by mechanism "
+        "(bar: mean; line: 5-95%)"
+    )
     if inactive:
         title += f"\nno change in: {', '.join(inactive)}"
     ax.set_title(title, fontsize=9, loc="left")
