@@ -210,3 +210,21 @@ def test_claims_command_prints_and_writes_the_split(run_cli, tmp_path) -> None:
     [row] = again.claims
     assert [m.channel for m in row.mechanisms] == [*CHANNEL_NAMES, "direct"]
     assert row.mechanisms_note and "tripwire" in row.mechanisms_note
+
+
+def test_a_binary_outcome_is_split_on_its_means_with_a_bootstrap(korea):
+    """p_rok_entrapped has no hazard: a 0/1 outcome per member. Its split runs on the means
+    (the same means as the per-member values, the Shapley value being linear)."""
+    claim, base, variant = _claim(korea, "us_opcon_entraps")
+    indicator = scenario_indicators(korea)[claim.indicator]
+    options = RunOptions(members=120, seed=SEED)
+    [split] = split_effects(korea, base, variant, [Request(indicator)], options)
+    assert Request(indicator).binary and split.basis == "bootstrap"
+    assert split.active == ("wartime",)  # the command changes only the entrapment chance
+    b = run_ensemble(korea, base, options).dataset
+    v = run_ensemble(korea, variant, options).dataset
+    d = float(np.mean(member_values(v, indicator).values - member_values(b, indicator).values))
+    assert split.total_mean == pytest.approx(d, abs=1e-15)
+    rows = {r.channel: r for r in split.rows}
+    assert rows["wartime"].effect_mean == pytest.approx(d, abs=1e-15)
+    assert rows["direct"].effect_mean == 0.0

@@ -39,9 +39,11 @@ and event draws.
 Summaries: where the indicator has a value for every member in every run (a risk, a series, a
 count), the per-member contributions give each channel's 5th, 50th and 95th percentile over
 members and its mean; ``share`` is the channel's mean over the total mean effect. Where the
-indicator applies only to some members (a campaign's depth given an attack), each run's value is
-its mean over the members where it applies, the game is played on those means, and the
-percentiles come from a bootstrap over members.
+indicator applies only to some members (a campaign's depth given an attack), or is a 0/1 outcome
+whose per-member percentiles would be zeros, each run's value is its mean over the members where
+it applies, the game is played on those means (for a 0/1 outcome the same means as the members'
+contributions, the Shapley value being linear), and the percentiles come from a bootstrap over
+members.
 
 References
 ----------
@@ -94,6 +96,13 @@ class Request:
 
     indicator: Indicator
     horizon: str | None = None
+
+    @property
+    def binary(self) -> bool:
+        """Whether the member's value is a 0/1 outcome (a probability with no risk to read)."""
+        ind = self.indicator
+        risk = (self.horizon is None and ind.risk is not None) or ind.hazard is not None
+        return ind.kind == "probability" and not risk
 
 
 @dataclass(frozen=True)
@@ -353,7 +362,7 @@ def summarise(
     direct_label = "what no channel carries: the variant with every term at its base value"
     finite = np.isfinite(values).all(axis=0) & np.isfinite(base)
     ind = request.indicator.name
-    if finite.all():
+    if finite.all() and not request.binary:
         phi = np.zeros((len(CHANNELS), base.size))
         phi[index] = shapley_values(values)
         # Rounding noise (a different order of summation in a batch of rows) is not an effect.

@@ -48,12 +48,18 @@ def _source(loaded: LoadedScenario | None, claim_id: str) -> str:
 
 def _effect(c: Mapping[str, Any], num: Callable[[Any], str]) -> str:
     unit = _e(c.get("unit") or "")
-    rel = c.get("relative_effect")
+    rel, base = c.get("relative_effect"), c.get("base_mean")
+    low, high = c.get("effect_p05"), c.get("effect_p95")
+    interval = f"[{num(low)}, {num(high)}]"
+    if base and low is not None and high is not None:
+        interval += (
+            f" ({100 * low / abs(base):+.1f}% to {100 * high / abs(base):+.1f}% of the base mean)"
+        )
     rows = [
         ("mean effect (treatment - base)", f"{num(c.get('effect_mean'))} {unit}"),
         ("relative to the base mean", f"{100 * rel:+.1f}%" if rel is not None else "–"),
         ("median per member", num(c.get("effect_p50"))),
-        ("5-95% of members", f"[{num(c.get('effect_p05'))}, {num(c.get('effect_p95'))}]"),
+        ("5-95% of members", interval),
         ("base mean", num(c.get("base_mean"))),
         ("materiality", f"{_e(c.get('material'))} (band ±{num(c.get('material_band'))})"),
         ("basis", _e(c.get("basis"))),
@@ -114,7 +120,11 @@ def claims_section(
         mechanisms = c.get("mechanisms")
         if mechanisms:
             block.append("<h4>Effect by mechanism</h4>")
-            shown = [m for m in mechanisms if m.get("active")]
+            shown = [
+                {**m, "share": None if m.get("share") is None else f"{100 * m['share']:.0f}%"}
+                for m in mechanisms
+                if m.get("active")
+            ]
             columns = ("channel", "effect_mean", "share", "effect_p05", "effect_p50")
             block.append(table(shown, (*columns, "effect_p95", "description")))
             note = c.get("mechanisms_note")
