@@ -228,3 +228,25 @@ def test_a_binary_outcome_is_split_on_its_means_with_a_bootstrap(korea):
     rows = {r.channel: r for r in split.rows}
     assert rows["wartime"].effect_mean == pytest.approx(d, abs=1e-15)
     assert rows["direct"].effect_mean == 0.0
+
+
+def test_a_web_claims_job_can_ask_for_the_split(tmp_path) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from posturelab.web.app import WebSettings, create_app
+
+    app = create_app(WebSettings(runs_dir=tmp_path / "runs", max_members=500))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        body = {"scenario": "korea-2025", "kind": "claims", "members": 30, "mechanisms": True,
+                "claims": ["relocation_raises_attack_risk"]}  # fmt: skip
+        job = client.post("/api/jobs", json=body)
+        assert job.status_code == 202, job.text
+        job_id = job.json()["id"]
+        deadline = time.monotonic() + 180
+        while client.get(f"/api/jobs/{job_id}").json()["status"] not in ("done", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        [claim] = client.get(f"/api/jobs/{job_id}/summary").json()["claims"]
+    assert [m["channel"] for m in claim["mechanisms"]] == [*CHANNEL_NAMES, "direct"]

@@ -130,6 +130,10 @@ class JobBody(ScenarioRef):
     members: int = Field(default=200, ge=2, le=10_000_000, description="Ensemble size.")
     seed: int = Field(default=DEFAULT_SEED, ge=0, le=2**63 - 1)
     claims: list[str] | None = Field(default=None, description="Claim ids (default: all).")
+    mechanisms: bool = Field(
+        default=False,
+        description="Claims: also split each claim's effect among the mechanism channels.",
+    )
 
 
 class ProblemBody(BaseModel):
@@ -369,6 +373,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             levers_b,
             RunOptions(members=body.members, seed=body.seed),
             body.claims,
+            body.mechanisms,
         )
         try:
             job = registry.submit(request)

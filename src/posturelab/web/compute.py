@@ -52,6 +52,8 @@ class JobRequest:
     levers_b: dict[str, LeverValue]
     options: RunOptions
     claims: list[str] | None = None
+    mechanisms: bool = False
+    """Claims: also split each claim's effect by mechanism."""
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,7 @@ def _claims(request: JobRequest, runs_dir: Path, advance: Callable[[int], None])
         seed=request.options.seed,
         runner=RUNNER,
         runs_dir=runs_dir,
+        mechanisms=request.mechanisms,
     )
     advance(len(result.claims))
     return JobResult(result.run_id, result)
