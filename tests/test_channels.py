@@ -11,8 +11,9 @@ from posturelab.engine.components import COMPONENTS
 
 ROOT = Path(__file__).resolve().parents[1]
 # The world's inputs every component may read (the sampled numbers, the draws, the scores) and its
-# helpers; the channels are the other fields.
-BASE = {"params", "draws", "slots", "scores", "n", "event_draws"}
+# helpers, and the switch of the mechanism terms (an input of the run); the channels are the other
+# fields.
+BASE = {"params", "draws", "slots", "scores", "n", "event_draws", "switch"}
 
 
 def test_declared_channels_are_the_fields_each_component_touches() -> None:

@@ -77,7 +77,12 @@ def test_relocation_never_lowers_the_hazard(korea):
     both = np.isfinite(hb) & np.isfinite(hm)
     assert np.all(hm[both] >= hb[both] - 1e-15)
     month = list(base["month"].values).index("2026-01")
-    assert np.all(hm[:, month][both[:, month]] > hb[:, month][both[:, month]])
+    # Under the saturating tripwire every soldier counts, so the hazard rises in every member
+    # that drew that form; the flat form (and a threshold not crossed) leaves it as it was.
+    saturating = base["param:structure.tripwire.form"].values == 0
+    rises = both[:, month] & saturating
+    assert rises.sum() >= 15
+    assert np.all(hm[:, month][rises] > hb[:, month][rises])
     troops = moved["us_troops_korea"].values
     np.testing.assert_allclose(troops[:, month - 1] - troops[:, month], 4500.0, rtol=1e-9)
 
@@ -103,7 +108,11 @@ def test_strategic_flexibility_cuts_both_ways(korea):
     hb, hf = base["hazard_dprk_attack"].values[calm], flex["hazard_dprk_attack"].values[calm]
     both = np.isfinite(hb) & np.isfinite(hf)
     assert np.all(hf[both] >= hb[both] - 1e-15)
-    assert np.mean(hf[both] > hb[both]) > 0.99
+    # Forces discounted in Korea lower credibility wherever the tripwire counts soldiers: every
+    # member under the saturating form (the flat form ignores them; a threshold may not bind).
+    form = base["param:structure.tripwire.form"].values[calm]
+    saturating = both & (form[:, None] == 0)
+    assert np.mean(hf[saturating] > hb[saturating]) > 0.99
     tb, tf = base["hazard_prc_taiwan_war"].values, flex["hazard_prc_taiwan_war"].values
     both = np.isfinite(tb) & np.isfinite(tf)
     assert np.all(tf[both] <= tb[both] + 1e-15)

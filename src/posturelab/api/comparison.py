@@ -330,6 +330,7 @@ def claims(
     runs_dir: str | Path | None = None,
     calibration: str | Path | None = None,
     structure: StructureSettings | None = None,
+    mechanisms: bool = False,
 ) -> ClaimsResult:
     """Evaluate the scenario's claims: effect, share of members where it holds, verdict, drivers.
 
@@ -342,6 +343,10 @@ def claims(
     members, seed, figures, runner, workers, scheduler, out, runs_dir, calibration, structure
         As for :func:`compare`. Where a relation's form is sampled, each claim is also judged on
         the members that drew each form (``ClaimRow.structure``).
+    mechanisms
+        Also split each claim's effect among the mechanism channels (exact Shapley values over
+        the channels, ``docs/analysis.md``): each claim's row gets ``mechanisms`` and the result
+        directory a waterfall figure per claim.
 
     Raises
     ------
@@ -379,6 +384,10 @@ def claims(
         evaluated = evaluate_claims(
             s, options, list(ids) if ids else None, executor=executor, design=design
         )
+        if mechanisms:
+            from posturelab.explore.claim_mechanisms import attach_mechanisms
+
+            attach_mechanisms(s, evaluated, options, executor=executor, design=design)
     summary = results.write_claims(
         target,
         loaded,

@@ -64,6 +64,25 @@ class Drivers:
 
 
 @dataclass(frozen=True)
+class MechanismRow:
+    """One channel's part of a claim's effect (see ``docs/analysis.md``, "Effects by mechanism").
+
+    ``channel`` is a mechanism channel or ``direct`` (what no channel carries); the effect's
+    percentiles and mean are in the claim indicator's unit; ``share`` is the mean over the total
+    mean effect; ``active`` says whether the channel's terms differ between the two settings.
+    """
+
+    channel: str
+    description: str
+    active: bool
+    effect_p05: float | None
+    effect_p50: float | None
+    effect_p95: float | None
+    effect_mean: float | None
+    share: float | None
+
+
+@dataclass(frozen=True)
 class ClaimRow:
     """The verdict on one claim (see ``docs/analysis.md``).
 
@@ -102,6 +121,9 @@ class ClaimRow:
     structure: tuple[dict[str, Any], ...] = ()
     """The verdict under each sampled form of a relation: ``relation``, ``form``, ``weight``,
     ``members``, ``verdict``, ``reason`` and the effect on the members that drew the form."""
+    mechanisms: tuple[MechanismRow, ...] = ()
+    """The effect split by mechanism (empty unless asked for)."""
+    mechanisms_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,12 +173,13 @@ def prim_box(data: Mapping[str, Any] | None) -> PrimBox | None:
 
 def claim_row(data: Mapping[str, Any]) -> ClaimRow:
     """A claim row from its JSON mapping."""
-    names = {f.name for f in fields(ClaimRow)} - {"drivers"}
+    names = {f.name for f in fields(ClaimRow)} - {"drivers", "mechanisms"}
     drivers = data.get("drivers") or {}
     values: dict[str, Any] = {k: data.get(k) for k in names}
     values["structure"] = tuple(dict(entry) for entry in data.get("structure") or ())
     return ClaimRow(
         **values,
+        mechanisms=tuple(MechanismRow(**m) for m in data.get("mechanisms") or ()),
         drivers=Drivers(
             drivers.get("target"),
             scores_of(drivers.get("feature_scores")),

@@ -202,6 +202,14 @@ def claims_command(
     json_out: JsonOpt = False,
     calibration: CalibrationOpt = None,
     structure: StructureOption = None,
+    mechanisms: Annotated[
+        bool,
+        typer.Option(
+            "--mechanisms",
+            help="Also split each claim's effect among the decision's mechanism channels "
+            "(exact Shapley values; a table per claim, a waterfall figure).",
+        ),
+    ] = False,
 ) -> None:
     """Evaluate the scenario's claims on paired members: effect, share holding, verdict, drivers."""
     from posturelab import api
@@ -219,6 +227,7 @@ def claims_command(
         runs_dir=runs_dir,
         calibration=calibration,
         structure=structure,
+        mechanisms=mechanisms,
     )
     if json_out:
         keys = (
@@ -226,8 +235,9 @@ def claims_command(
             *("share_holds", "verdict", "drivers", "reason", "basis", "horizon"),
             *("material", "material_band", "base_mean", "relative_effect", "effect_mean"),
             "structure",
+            *(("mechanisms", "mechanisms_note") if mechanisms else ()),
         )
-        print_json([{k: c[k] for k in keys} for c in result.to_json()["claims"]])
+        print_json([{k: c.get(k) for k in keys} for c in result.to_json()["claims"]])
         return
     _say_calibrated(result.calibration)
     out.print(
@@ -273,7 +283,33 @@ def claims_command(
                 f"{entry['verdict']}, median {fmt_num(entry.get('effect_p50'))}, 90% "
                 f"[{fmt_num(entry.get('effect_p05'))}, {fmt_num(entry.get('effect_p95'))}]"
             )
+        if c.mechanisms:
+            _mechanism_table(c)
     out.print(f"result directory: {result.run_dir}")
+
+
+def _mechanism_table(c: Any) -> None:
+    """A claim's effect by mechanism: one row per active channel, then direct and the total."""
+    out.print(f"  {c.id}: effect on {c.indicator} by mechanism (Shapley over channels)")
+    table = new_table("")
+    numeric = ("mean", "share", "5%", "median", "95%")
+    for col in ("channel", *numeric):
+        table.add_column(col, justify="right" if col in numeric else "left")
+    for m in c.mechanisms:
+        if m.active:
+            table.add_row(
+                m.channel,
+                *(fmt_num(m.effect_mean), fmt_share(m.share)),
+                *(fmt_num(v) for v in (m.effect_p05, m.effect_p50, m.effect_p95)),
+            )
+    total = sum(m.effect_mean or 0.0 for m in c.mechanisms)
+    table.add_row("total", fmt_num(total), fmt_share(1.0 if total else None), "", "", "")
+    out.print(table)
+    quiet = [m.channel for m in c.mechanisms if not m.active]
+    if quiet:
+        out.print(f"  no change in: {', '.join(quiet)}")
+    if c.mechanisms_note:
+        out.print(f"  {c.mechanisms_note}")
 
 
 # ------------------------------------------------------------------------------------ sensitivity

@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from posturelab.engine.forces import ForceScores
 from posturelab.engine.frame import Frame
+from posturelab.engine.mechanisms import ChannelSwitch
 from posturelab.scenario.schema import LeverValue, Scenario
 
 FloatArray = NDArray[np.float64]
@@ -127,6 +128,10 @@ class World:
         Capability multiplier of every force, ``(M, F)`` (1 at the start), set by the capability
         component (procurement, modernisation, exercise readiness); None: 1 everywhere. Every
         force's strength is its personnel share times this multiplier.
+    switch
+        Records the mechanism terms of the attack decision or replays given values in their
+        place (:mod:`posturelab.engine.mechanisms`); None in an ordinary run. An input of the run,
+        like the draws, not a channel between components.
     """
 
     params: Mapping[str, FloatArray]
@@ -141,6 +146,7 @@ class World:
     spending: dict[str, FloatArray] = field(default_factory=dict)
     warheads: dict[str, FloatArray] = field(default_factory=dict)
     capability: FloatArray | None = None
+    switch: ChannelSwitch | None = None
 
     @property
     def n(self) -> int:

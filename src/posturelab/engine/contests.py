@@ -12,7 +12,9 @@ Every month, for each contest in the patrons' priority order (DESIGN 3, steps 4 
    patron's committed forces (weighted by the posture levers across its theatres,
    :meth:`ContestsState.committed`), the partners' support with the bloc cohesion published by
    the alignment component, the nuclear terms with the attacker's warheads published by the arms
-   component, and the monthly hazard ``h = min(h_max, h_base · exp(β EU))``;
+   component, and the monthly hazard ``h = min(h_max, h_base · exp(β EU))``; each term passes
+   through the run's switch of mechanism channels where it has one
+   (:mod:`posturelab.engine.mechanisms`);
 3. a war starts where the member's event draw at the contest's first slot falls below ``h``; it
    lasts the contest's ``war_months``; a campaign's outcome is recorded at its start;
 4. during a war, the patron's forces in the strike theatre may be struck (second slot) and the
@@ -46,6 +48,7 @@ from posturelab.engine.component import Indicator, World
 from posturelab.engine.contest_indicators import contest_indicators, contest_scalars
 from posturelab.engine.contest_specs import ContestSpec, ContestsSpec, compile_contests
 from posturelab.engine.frame import Frame
+from posturelab.engine.mechanisms import pass_term
 from posturelab.models import decision, scoring, theatres
 from posturelab.scenario.schema import LeverValue, Scenario
 
@@ -260,20 +263,25 @@ class ContestsState:
         p_win, ratio = self.p_win(index, month, distracted, weights)
         tripwire = (self.world.personnel * weights).sum(axis=1)
         form, threshold = self.tripwire_form(c)
-        cred = decision.credibility(
-            tripwire,
-            q.tripwire_half,
-            q.base_credibility,
-            q.distraction_weight,
-            distracted,
-            form,
-            threshold,
-        )
+        switch = None if status_quo else self.world.switch
+        args = (tripwire, q.tripwire_half, q.base_credibility, q.distraction_weight)
+        if switch is None:
+            cred = decision.credibility(*args, distracted, form, threshold)
+        else:  # the same product, its two factors passed through the switch
+            stationed = decision.credibility(*args, np.zeros(self.n), form, threshold)
+            kept = 1.0 - q.distraction_weight * distracted
+            cred = pass_term(switch, "tripwire", (c.id,), month, stationed) * pass_term(
+                switch, "distraction", (c.id,), month, kept
+            )
+            p_win = pass_term(switch, "p_win", (c.id,), month, p_win)
         in_force = self.spec.relation_active[month, self.partner_columns[c.id]]
         cohesion = self.cohesion(c, status_quo=status_quo)
         support = decision.partner_support(self.commitments[c.id], in_force, cohesion)
+        support = pass_term(switch, "support", (c.id,), month, support)
         nuclear = self.nuclear.get(c.id)
         warheads = self.warheads(c) if nuclear is not None else None
+        if warheads is not None:
+            warheads = pass_term(switch, "shield", (c.id,), month, warheads)
         eu = decision.expected_utility(p_win, cred, support, q, nuclear, warheads)
         if nuclear is not None and warheads is not None:
             shield = decision.nuclear_shield(warheads, nuclear.shield_half)
@@ -315,6 +323,7 @@ class ContestsState:
             chance = theatres.strike_probability(
                 p[f"{prefix}.monthly_base"], p[f"{prefix}.monthly_per_share"], share
             )
+            chance = pass_term(world.switch, "wartime", (c.id, "strike"), month, chance)
             draws = world.event_draws(ContestsComponent.name, month, base + 1)
             hit = fighting & ~self.struck[c.id] & (draws < chance)
             if hit.any():
@@ -331,6 +340,8 @@ class ContestsState:
                 p[f"{prefix}.after_strike"],
                 self.struck[c.id],
             )
+            where = (c.id, "entrapment", e.actor)
+            chance = pass_term(world.switch, "wartime", where, month, chance)
             key = (c.id, e.actor)
             draws = world.event_draws(ContestsComponent.name, month, base + 2)
             exposed = fighting & ~self.entrapped[key]
@@ -413,7 +424,8 @@ def init_contests(spec: ContestsSpec, world: World) -> ContestsState:
     for i, c in enumerate(contests):
         eu0 = state.expected_utility(i, 0, calm, status_quo=True)[0]
         h0 = decision.monthly_from_annual(p[f"contests.{c.id}.prior_annual"])
-        state.h_base[c.id] = decision.calibrate_base(h0, eu0, state.params[c.id].beta)
+        h_base = decision.calibrate_base(h0, eu0, state.params[c.id].beta)
+        state.h_base[c.id] = pass_term(world.switch, "baseline", (c.id,), None, h_base)
         state.risk_log[c.id] = np.zeros(n)
     return state
 

@@ -24,6 +24,7 @@ from posturelab.engine import sampling
 from posturelab.engine.compiled import CompiledScenario
 from posturelab.engine.component import World, allocate_slots
 from posturelab.engine.forces import score_forces
+from posturelab.engine.mechanisms import ChannelSwitch
 from posturelab.engine.sampling import EVENTS, Sampler, member_stream, ppf, unit_design
 
 FloatArray = NDArray[np.float64]
@@ -119,16 +120,35 @@ def simulate_chunk(
         Optional explicit unit-hypercube rows for these members (overrides ``sampler``).
     """
     members = np.asarray(members, dtype=np.int64)
-    n, n_months = members.size, model.n_months
     p = sample_parameters(model, seed, members, total, sampler, design)
-    scores = score_forces(model, p, n)
+    return simulate_rows(model, members, p, event_uniforms(model, seed, members))
+
+
+def simulate_rows(
+    model: CompiledScenario,
+    members: NDArray[np.int64],
+    params: dict[str, FloatArray],
+    draws: FloatArray,
+    switch: ChannelSwitch | None = None,
+) -> ChunkOutput:
+    """Simulate rows whose parameters and event draws are given (one row per entry of ``members``).
+
+    :func:`simulate_chunk` samples them; an analysis that runs the same members several times
+    (the mechanism split, :mod:`posturelab.explore.mechanisms`) samples once and repeats the rows.
+    ``switch`` records the mechanism terms of the attack decision or replays given values in
+    their place (:mod:`posturelab.engine.mechanisms`).
+    """
+    members = np.asarray(members, dtype=np.int64)
+    n, n_months = members.size, model.n_months
+    scores = score_forces(model, params, n)
     world = World(
-        params=p,
-        draws=event_uniforms(model, seed, members),
+        params=params,
+        draws=draws,
         slots=slot_layout(model)[0],
         scores=scores,
         personnel=scores.personnel.copy(),
         forces_changed=np.ones(n, dtype=bool),
+        switch=switch,
     )
     active = model.active_components()
     states = [component.init(spec, world) for component, spec in active]
@@ -145,4 +165,4 @@ def simulate_chunk(
     scalars: dict[str, FloatArray] = {}
     for (component, _), state in zip(active, states, strict=True):
         scalars.update(component.scalars(state))
-    return ChunkOutput(members, p, series, scalars)
+    return ChunkOutput(members, params, series, scalars)

@@ -119,6 +119,8 @@ class ClaimResult:
     prim_box: int | None = None
     structure: list[dict[str, Any]] = field(default_factory=list)
     """The verdict under each sampled form of a relation (:mod:`posturelab.explore.structural`)."""
+    mechanisms: list[dict[str, Any]] | None = None
+    mechanisms_note: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (without the per-member arrays)."""

@@ -3,7 +3,8 @@
 :func:`build_report` turns a catalogue row (:func:`posturelab.store.catalogue.get_run`) into one
 HTML page that needs nothing else to open: figures are embedded as base64 PNG, the style is
 inline, and there is no script. The page holds the summary (indicators, effects, claims,
-sensitivity indices or a PRIM box, whichever the run has), the figures, the scenario's
+sensitivity indices or a PRIM box, whichever the run has), for a claims evaluation the claim
+audit (:mod:`posturelab.report.claims_section`), the figures, the scenario's
 assumptions and its full source table (every number with its value or distribution and its source
 or assumption, then the references), and the manifest.
 
@@ -281,8 +282,21 @@ def build_report(row: Mapping[str, Any], runs_dir: Path) -> str:
     pictures: list[tuple[str, bytes]] = []
     if kind == "run":
         pictures = _run_figures(run_dir, loaded)
+    from posturelab.report.claims_section import CLAIM_FIGURES, claims_section
+
+    audit = ""
+    if kind == "claims" and isinstance(summary.get("claims"), list):
+
+        def shown(title: str, data: bytes) -> str:
+            return _figures_section([(title, data)])
+
+        audit = "<h2>Claim audit</h2>" + claims_section(
+            summary, loaded, run_dir, table, _num, shown
+        )
     for name in summary.get("figures", []):
         path = run_dir / str(name)
+        if audit and str(name).startswith(CLAIM_FIGURES):
+            continue  # shown with its claim in the audit
         if str(name).endswith(".png") and path.is_file() and path.parent == run_dir:
             pictures.append((str(name), path.read_bytes()))
 
@@ -324,7 +338,7 @@ def build_report(row: Mapping[str, Any], runs_dir: Path) -> str:
         f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>"
         f"<h1>{_e(title)}</h1>{calibration_banner(manifest)}"
         f"<p class='note'>{_e(row.get('headline') or '')}</p>"
-        f"<h2>Summary</h2>{_summary_section(kind, summary)}"
+        f"<h2>Summary</h2>{_summary_section(kind, summary)}{audit}"
         f"<h2>Figures</h2>{_figures_section(pictures)}{targets_html}"
         f"<h2>Scenario</h2>{scenario_html}"
         f"<h2>Manifest</h2>{table(flat_manifest)}"

@@ -231,6 +231,11 @@ def write_claims(
                 stage,
                 "claim_intervals",
             )
+        for r, data in zip(results, claims, strict=True):
+            if draw and r.mechanisms:
+                from posturelab.report.mechanism_figures import mechanism_waterfall
+
+                files += figures.save(mechanism_waterfall(data), stage, f"mechanisms_{r.id}")
         for r in results:
             if draw and r.prim_result is not None and r.prim_box is not None:
                 files += figures.save(

@@ -329,6 +329,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             body.claims,
             calibration,
             dict(body.structure),
+            body.mechanisms,
         )
         try:
             job = registry.submit(request)

@@ -54,6 +54,10 @@ class JobBody(ScenarioRef):
         description="Relation -> form: fix a relation to one of the forms the scenario "
         "declares (for example {\"tripwire\": \"flat\"}).",
     )
+    mechanisms: bool = Field(
+        default=False,
+        description="Claims: also split each claim's effect among the mechanism channels.",
+    )
 
 
 class ProblemBody(BaseModel):

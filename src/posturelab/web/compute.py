@@ -63,6 +63,8 @@ class JobRequest:
     calibration: StoredCalibration | None = None
     structure: dict[str, str] = field(default_factory=dict)
     """Relations fixed to one of their declared forms."""
+    mechanisms: bool = False
+    """Claims: also split each claim's effect by mechanism."""
 
     def calibration_json(self) -> dict[str, Any] | None:
         """The calibration the job runs on, as its answers name it (``None``: the prior)."""
@@ -260,6 +262,7 @@ def _claims(request: JobRequest, runs_dir: Path) -> JobResult:
         runs_dir=runs_dir,
         calibration=_calibration_path(request),
         structure=request.structure,
+        mechanisms=request.mechanisms,
     )
     return JobResult(result.run_id, result)
 
