@@ -173,3 +173,34 @@ def _from_pydantic(exc: ValidationError, located: Located, name: str) -> list[Pr
 def _sorted_unique(problems: list[Problem]) -> list[Problem]:
     unique = list(dict.fromkeys(problems))
     return sorted(unique, key=lambda p: (p.line or 0, p.column or 0, p.path))
+
+
+def parameter_position(loaded: LoadedScenario, dotted: str) -> tuple[int | None, int | None]:
+    """Where the number ``dotted`` (such as ``contests.red_attack.beta``) is in the scenario text.
+
+    A segment of ``dotted`` names a key of a mapping, or the ``id`` (or index) of a list item;
+    the position is that of the longest prefix found, ``(None, None)`` when none is.
+
+    >>> korea = load_scenario("korea-2025")
+    >>> parameter_position(korea, "contests.dprk_attack.beta")[0] > 1
+    True
+    """
+    located = load_yaml(loaded.text, loaded.origin)
+    node: Any = located.data
+    path: list[str | int] = []
+    for segment in dotted.split("."):
+        if isinstance(node, dict) and segment in node:
+            step: str | int = segment
+        elif isinstance(node, list):
+            ids = [item.get("id") if isinstance(item, dict) else None for item in node]
+            if segment in ids:
+                step = ids.index(segment)
+            elif segment.isdigit() and int(segment) < len(node):
+                step = int(segment)
+            else:
+                break
+        else:
+            break
+        path.append(step)
+        node = node[step]
+    return located.position(tuple(path))
