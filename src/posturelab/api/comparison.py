@@ -323,6 +323,7 @@ def claims(
     out: str | Path | None = None,
     runs_dir: str | Path | None = None,
     calibration: str | Path | None = None,
+    claims_file: str | Path | None = None,
 ) -> ClaimsResult:
     """Evaluate the scenario's claims: effect, share of members where it holds, verdict, drivers.
 
@@ -332,6 +333,10 @@ def claims(
         A built-in id, a scenario file path or a loaded scenario.
     ids
         Only these claims (default: all, in file order).
+    claims_file
+        A YAML file of claims from another analysis (``sources:`` and ``claims:``, see
+        :mod:`posturelab.scenario.claims_file`), audited against the scenario in place of its
+        own claims.
     members, seed, figures, runner, workers, scheduler, out, runs_dir, calibration
         As for :func:`compare`.
 
@@ -354,16 +359,22 @@ def claims(
     from posturelab.engine.run import uncertain_names
     from posturelab.explore.claims import evaluate_claims
     from posturelab.report import results
+    from posturelab.scenario.claims_file import read_claims_file
 
     loaded = _load(scenario)
     s = loaded.scenario
+    record = None
+    if claims_file is not None:
+        external = read_claims_file(claims_file, loaded)
+        s = external.scenario
+        record = {"path": external.origin, "sha256": external.sha256}
     known = [c.id for c in s.claims]
     if not known:
         raise InputError.single(loaded.origin, "the scenario has no claims", path="claims")
     for c in ids or []:
         if c not in known:
             raise bad_option("ids", f"unknown claim {c!r} (claims: {', '.join(known)})")
-    design, record, members = calibrated(calibration, loaded, members)
+    design, calibration_record, members = calibrated(calibration, loaded, members)
     target = target_dir(runs_dir, out, loaded, "claims")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
@@ -380,7 +391,8 @@ def claims(
         elapsed_s=time.perf_counter() - started,
         runs_dir=None if runs_dir is None else Path(runs_dir),
         draw=figures,
-        calibration=record,
+        calibration=calibration_record,
+        claims_file=record,
     )
     return ClaimsResult(
         target,
@@ -388,5 +400,5 @@ def claims(
         members,
         seed,
         tuple(claim_row(c) for c in summary["claims"]),
-        calibration_used(record),
+        calibration_used(calibration_record),
     )

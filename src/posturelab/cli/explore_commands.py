@@ -194,6 +194,14 @@ def claims_command(
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
     calibration: CalibrationOpt = None,
+    claims_file: Annotated[
+        str | None,
+        typer.Option(
+            "--claims",
+            help="YAML file of claims from another analysis (sources: and claims:), audited "
+            "against the scenario in place of its own claims.",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate the scenario's claims on paired members: effect, share holding, verdict, drivers."""
     from posturelab import api
@@ -201,6 +209,7 @@ def claims_command(
     result = api.claims(
         scenario,
         claim,
+        claims_file=claims_file,
         members=members,
         seed=seed,
         figures=figures,
@@ -233,7 +242,7 @@ def claims_command(
         table.add_row(
             c.id,
             c.indicator,
-            "+" if c.direction == "increase" else "-",
+            {"increase": "+", "decrease": "-"}.get(c.direction, "0"),
             fmt_num(c.effect_p50),
             fmt_num(c.effect_p05),
             fmt_num(c.effect_p95),
