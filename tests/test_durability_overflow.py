@@ -101,6 +101,29 @@ def test_the_command_line_stops_with_status_2_a_located_message_and_nothing_writ
     assert target.is_dir() and list(target.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["compare", "--members", "8"],
+        ["claims", "--members", "8"],
+        ["sensitivity", "--indicator", "p_red_attack", "--n", "4"],
+        ["discover", "--members", "8", "--where", "p_red_attack>0.1"],
+    ],
+)
+def test_every_analysis_stops_with_the_same_located_message(
+    run_cli, overflow_file: Path, tmp_path: Path, command: list[str]
+) -> None:
+    runs = tmp_path / "runs"
+    with np.errstate(all="ignore"):
+        result = run_cli(
+            command[0], str(overflow_file), *command[1:], "--no-figures", "--runs-dir", str(runs)
+        )
+    assert result.code == 2, result.err
+    assert f"{overflow_file}:{_beta_line()}:5: contests.red_attack.beta:" in result.err
+    assert "Traceback" not in result.err
+    assert not runs.exists()
+
+
 def test_the_api_raises_the_located_scenario_error(overflow_file: Path, tmp_path: Path) -> None:
     with np.errstate(all="ignore"), pytest.raises(ScenarioError) as caught:
         api.run(overflow_file, members=8, out=tmp_path / "api-run")

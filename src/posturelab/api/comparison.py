@@ -201,7 +201,7 @@ def compare(
     target = target_dir(runs_dir, out, loaded, "compare")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
-    with open_executor(runner, workers, scheduler) as executor:
+    with open_executor(runner, workers, scheduler, loaded) as executor:
         comparison = paired(
             loaded.scenario, a, b, options, month=month, executor=executor, design=design
         )
@@ -378,7 +378,7 @@ def claims(
     target = target_dir(runs_dir, out, loaded, "claims")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
-    with open_executor(runner, workers, scheduler) as executor:
+    with open_executor(runner, workers, scheduler, loaded) as executor:
         evaluated = evaluate_claims(
             s, options, list(ids) if ids else None, executor=executor, design=design
         )
