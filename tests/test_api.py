@@ -23,6 +23,9 @@ API_MODULES = [
     "posturelab.api.exploration",
     "posturelab.api.adm",
     "posturelab.api.lanchester",
+    "posturelab.api.lanchester_laws",
+    "posturelab.api.milestones",
+    "posturelab.api.richardson",
     "posturelab.api.alignment",
     "posturelab.api._display",
     "posturelab.errors",
@@ -50,6 +53,8 @@ def test_every_result_is_frozen_and_typed() -> None:
         api.Discovery,
         api.Campaign,
         api.LanchesterResult,
+        api.LawsComparison,
+        api.MilestoneEnsemble,
         api.RichardsonResult,
         api.Alignment,
     ]
@@ -119,7 +124,11 @@ def test_campaign_and_fits_give_tables_and_figures() -> None:
     with pytest.raises(InputError) as caught:
         api.fit_lanchester("iwo_jima", law="cube", method="guess")
     assert [p.path for p in caught.value.problems] == ["law", "method"]
-    for result in (worked, fit):
+    laws = api.compare_lanchester("iwo_jima", method="lsq")
+    assert list(laws.to_pandas().index) == [row.law for row in laws.rows]
+    hindcast = api.campaign_milestones("korea-1950", members=12)
+    assert len(hindcast.to_pandas()) == len(hindcast.milestones) > 0
+    for result in (worked, fit, laws, hindcast):
         fig = result.plot()
         assert fig.axes
         import matplotlib.pyplot as plt

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 import xarray as xr
 from fastapi.testclient import TestClient
 
@@ -73,10 +74,60 @@ def test_api_and_command_line_campaigns_are_the_same(run_cli) -> None:
     )
     assert cli.code == 0, cli.err
     result = api.campaign(scenario="korea-2025", levers={"relocation_troops": 4500})
+    assert result.to_json() == json.loads(cli.out)
+    assert result.milestones == ()  # korea-2025 names no milestones
+
+
+def test_api_and_command_line_campaign_milestones_are_the_same(run_cli) -> None:
+    cli = run_cli("campaign", "--scenario", "korea-1950", "--member", "2", "--json")
+    assert cli.code == 0, cli.err
+    result = api.campaign(scenario="korea-1950", member=2)
     printed = json.loads(cli.out)
-    # The command line adds the theatre's milestones (korea-2025 has none) to the API's result.
-    assert printed.pop("milestones") == []
     assert result.to_json() == printed
+    assert len(result.milestones) == len(printed["milestones"]) >= 3
+    for row in result.milestones:  # each day is the first day the printed trace reaches it
+        if row.model_day is not None:
+            assert printed["X"][row.model_day] >= row.depth_km
+            assert row.model_day == 0 or printed["X"][row.model_day - 1] < row.depth_km
+    ensemble = run_cli("campaign", "--scenario", "korea-1950", "--members", "30", "--json")
+    assert ensemble.code == 0, ensemble.err
+    summary = api.campaign_milestones("korea-1950", members=30)
+    assert summary.to_json() == json.loads(ensemble.out)
+    assert [m.id for m in summary.milestones] == [m.id for m in result.milestones]
+
+
+def test_api_and_command_line_fits_are_the_same(run_cli, tmp_path: Path) -> None:
+    iwo = "src/posturelab/data/iwo_jima.csv"
+    cli = run_cli("fit", "lanchester", iwo, "--method", "lsq", "--exclude-day", "19", "--json")
+    assert cli.code == 0, cli.err
+    fit = api.fit_lanchester(iwo, method="lsq", exclude_days=[19])
+    assert fit.to_json() == json.loads(cli.out)
+    assert fit.excluded_days == (19,) and fit.aic is not None
+    laws = run_cli("fit", "lanchester", iwo, "--law", "all", "--method", "lsq", "--json")
+    assert laws.code == 0, laws.err
+    comparison = api.compare_lanchester(iwo, method="lsq")
+    assert comparison.to_json() == json.loads(laws.out)
+    assert sum(row.akaike_weight for row in comparison.rows) == pytest.approx(1.0, abs=1e-12)
+    lines = ["year,country,bloc,spending"]
+    for k in range(12):
+        lines += [f"{1950 + k},A,East,{50.0 * 1.05**k:.4f}", f"{1950 + k},B,West,{40.0 + k}"]
+    budgets = tmp_path / "budgets.csv"
+    budgets.write_text("\n".join(lines) + "\n")
+    arms = run_cli("fit", "richardson", str(budgets), "--level", "0.95", "--json")
+    assert arms.code == 0, arms.err
+    richardson = api.fit_richardson(budgets, level=0.95)
+    assert richardson.to_json() == json.loads(arms.out)
+    assert richardson.two_bloc["slope"].estimate == pytest.approx(richardson.slope, rel=1e-9)
+
+
+def test_api_and_command_line_alignments_are_the_same(run_cli) -> None:
+    example = "examples/alignment-1936.yaml"
+    bloc = "Britain,France,Soviet Union"
+    cli = run_cli("align", example, "--bloc", bloc, "--json")
+    assert cli.code == 0, cli.err
+    result = api.align(example, bloc=bloc)
+    assert result.to_json() == json.loads(cli.out)
+    assert result.cohesion is not None and result.method == "exact"
 
 
 def test_a_web_run_is_a_durable_run_with_the_api_numbers(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("models", ("posturelab.models",)),
     ("language", ("posturelab.scenario", "posturelab.data")),
     ("engine", ("posturelab.engine",)),
-    ("loading", ("posturelab.scenario.loader",)),
+    ("loading", ("posturelab.scenario.loader", "posturelab.scenario.claims_file")),
     ("analysis", ("posturelab.runners", "posturelab.store", "posturelab.explore")),
     ("report", ("posturelab.report",)),
     ("api", ("posturelab", "posturelab.api")),

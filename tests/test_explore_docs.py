@@ -33,6 +33,7 @@ def test_the_worked_example_runs(run_cli, tmp_path: Path) -> None:
         "run",
         "compare",
         "claims",
+        "claims",
         "sensitivity",
         "sensitivity",
         "discover",
@@ -57,11 +58,14 @@ def test_the_worked_example_runs(run_cli, tmp_path: Path) -> None:
     listed = json.loads(run_cli("runs", "--runs-dir", str(runs), "--json").out)
     assert sorted(r["kind"] for r in listed) == [
         "claims",
+        "claims",
         "compare",
         "discover",
         "run",
         "sensitivity",
         "sensitivity",
     ]
-    claims_dir = Path(next(r["path"] for r in listed if r["kind"] == "claims"))
-    assert (claims_dir / "claim_intervals.png").is_file()
+    claims_dirs = [Path(r["path"]) for r in listed if r["kind"] == "claims"]
+    assert all((d / "claim_intervals.png").is_file() for d in claims_dirs)
+    audited = [json.loads((d / "summary.json").read_text()) for d in claims_dirs]
+    assert sorted("claims_file" in a for a in audited) == [False, True]

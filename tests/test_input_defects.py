@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 
 from hostile_cases import EXAMPLE, EXAMPLE_PATH
 from posturelab.engine.compiled import compile_scenario
-from posturelab.engine.run import ChunkError, RunOptions, run_ensemble
+from posturelab.engine.run import RunOptions, run_ensemble
 from posturelab.engine.sampling import NonFiniteError, check_finite
 from posturelab.engine.simulate import sample_parameters
 from posturelab.errors import ScenarioError
@@ -135,10 +135,10 @@ def test_indicators_that_overflow_are_an_error_not_zero() -> None:
         "beta: {dist: uniform, low: 1, high: 3", "beta: {dist: uniform, low: 1e14, high: 1e15", 1
     )
     scenario = parse_scenario(text, "s.yaml").scenario
-    with np.errstate(all="ignore"), pytest.raises(ChunkError) as caught:
+    with np.errstate(all="ignore"), pytest.raises(NonFiniteError) as caught:
         run_ensemble(scenario, resolve_levers(scenario), RunOptions(members=8, seed=1))
-    assert "NonFiniteError" in str(caught.value)
     assert "risk_red_attack (contests.red_attack.beta x utility)" in str(caught.value)
+    assert set(caught.value.paths.values()) == {"contests.red_attack.beta"}
 
 
 # ------------------------------------------------------------- 5: user text and Rich

@@ -106,6 +106,7 @@ _FLAGS = {
     "indicators": "--indicator",
     "ids": "--claim",
     "params": "--params",
+    "claims_file": "--claims",
 }
 
 

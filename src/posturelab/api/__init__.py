@@ -9,12 +9,15 @@ Jupyter. Bad input raises one exception type, :class:`~posturelab.errors.InputEr
 """
 
 from posturelab.api.adm import Campaign, campaign
-from posturelab.api.alignment import Alignment, RichardsonResult, align, fit_richardson
+from posturelab.api.alignment import Alignment, align
 from posturelab.api.comparison import ClaimsResult, Comparison, claims, compare
 from posturelab.api.ensemble import Ensemble, IndicatorStats, open_run
 from posturelab.api.exploration import Discovery, Sensitivity, discover, sensitivity
 from posturelab.api.inputs import lever_settings, load_scenario
 from posturelab.api.lanchester import LanchesterResult, fit_lanchester
+from posturelab.api.lanchester_laws import LawsComparison, compare_lanchester
+from posturelab.api.milestones import MilestoneEnsemble, campaign_milestones
+from posturelab.api.richardson import RichardsonResult, fit_richardson
 from posturelab.api.running import resume, run
 from posturelab.api.target_report import Targets, targets
 from posturelab.errors import InputError, Problem, ScenarioError
@@ -29,6 +32,8 @@ __all__ = [
     "IndicatorStats",
     "InputError",
     "LanchesterResult",
+    "LawsComparison",
+    "MilestoneEnsemble",
     "Problem",
     "RichardsonResult",
     "ScenarioError",
@@ -36,8 +41,10 @@ __all__ = [
     "Targets",
     "align",
     "campaign",
+    "campaign_milestones",
     "claims",
     "compare",
+    "compare_lanchester",
     "discover",
     "fit_lanchester",
     "fit_richardson",

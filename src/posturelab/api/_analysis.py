@@ -37,11 +37,24 @@ def target_dir(
 
 
 @contextlib.contextmanager
-def open_executor(runner: str, workers: int | None, scheduler: str | None) -> Iterator[Executor]:
+def open_executor(
+    runner: str, workers: int | None, scheduler: str | None, loaded: LoadedScenario
+) -> Iterator[Executor]:
+    """The executor of an analysis; numbers that overflow within the block are bad input.
+
+    A :class:`~posturelab.engine.sampling.NonFiniteError` raised in the block (at once, without
+    a retry) becomes a :class:`~posturelab.errors.ScenarioError` located at the scenario's
+    numbers behind it; the analysis has written nothing yet.
+    """
+    from posturelab.engine.sampling import NonFiniteError
     from posturelab.runners import make_executor
+    from posturelab.runners.drive import overflow_error
 
     with make_executor(runner, workers, scheduler) as executor:
-        yield executor
+        try:
+            yield executor
+        except NonFiniteError as error:
+            raise overflow_error(error, loaded) from None
 
 
 def check_month(loaded: LoadedScenario, month: str | None) -> None:

@@ -24,6 +24,7 @@ from posturelab.api.inputs import (
     month_position,
 )
 from posturelab.api.inputs import load_scenario as _load
+from posturelab.api.milestones import MemberMilestone, member_milestones
 from posturelab.defaults import DEFAULT_SEED
 from posturelab.errors import InputError
 from posturelab.models.campaign import SCALAR_FIELDS, SCHEDULE_FIELDS, ADMParams, one_member
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from posturelab.engine.scenario_campaign import ScenarioCampaign
+    from posturelab.scenario.schema import Scenario
 
 FloatArray = NDArray[np.float64]
 TRACE = ("A", "D", "alpha", "W", "X", "alphaA", "alphaD", "Dcas", "Acas")
@@ -50,6 +52,17 @@ class ScoredForce:
     personnel: float
     ground: float
     aircraft: float
+
+    def to_json(self) -> dict[str, str | float]:
+        """The force as ``posturelab campaign --scenario --json`` prints it."""
+        return {
+            "force": self.force,
+            "actor": self.actor,
+            "side": self.side,
+            "personnel": self.personnel,
+            "ground": self.ground,
+            "aircraft": self.aircraft,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +84,9 @@ class Campaign:
     contest, month, member, forces
         For a campaign built from a scenario: the contest, the month of the theatre, the member
         (``None``: every uncertain number at its median) and the scored forces.
+    milestones
+        For a campaign built from a scenario: the day each of the theatre's milestones is
+        reached, beside its observed record.
     """
 
     params: ADMParams
@@ -84,6 +100,7 @@ class Campaign:
     month: str | None = None
     member: int | None = None
     forces: tuple[ScoredForce, ...] = ()
+    milestones: tuple[MemberMilestone, ...] = ()
 
     @property
     def final(self) -> Mapping[str, float]:
@@ -140,8 +157,9 @@ class Campaign:
                 "contest": self.contest,
                 "month": self.month,
                 "member": self.member,
-                "forces": [dict(f.__dict__) for f in self.forces],
+                "forces": [f.to_json() for f in self.forces],
             }
+            payload["milestones"] = [m.to_json() for m in self.milestones]
         return payload
 
     def plot(self) -> Figure:
@@ -183,7 +201,7 @@ def _from_scenario(
     month: str | None,
     member: int | None,
     seed: int,
-) -> ScenarioCampaign:
+) -> tuple[ScenarioCampaign, Scenario, dict[str, FloatArray]]:
     from posturelab.engine.compiled import compile_scenario
     from posturelab.engine.scenario_campaign import member_parameters, scenario_campaign
 
@@ -192,9 +210,10 @@ def _from_scenario(
     at = month_position(model, month)
     values = member_parameters(model, seed, member)
     try:
-        return scenario_campaign(model, values, month=at)
+        built = scenario_campaign(model, values, month=at)
     except ValueError as exc:
         raise InputError.single(loaded.origin, str(exc), path="contests") from None
+    return built, loaded.scenario, values
 
 
 def campaign(
@@ -254,7 +273,7 @@ def campaign(
             )
         if member is not None and member < 0:
             raise bad_option("member", f"{{option}} must be >= 0, got {member}")
-        built = _from_scenario(scenario, levers, variant, month, member, seed)
+        built, s, values = _from_scenario(scenario, levers, variant, month, member, seed)
         adm, horizon = one_member(built.params), days or built.days
     else:
         if levers or variant or month or member is not None:
@@ -277,8 +296,12 @@ def campaign(
     objective = float(np.asarray(adm.objective_km))
     objective_day = int(result.objective_day[0])
     trace = {name: np.asarray(getattr(result, name)[0], dtype=np.float64) for name in TRACE}
-    for values in trace.values():
-        values.setflags(write=False)
+    for series in trace.values():
+        series.setflags(write=False)
+    milestones: tuple[MemberMilestone, ...] = ()
+    if built is not None:
+        theatre = next(c.theatre for c in s.contests if c.id == built.contest)
+        milestones = member_milestones(s, theatre, values, trace["X"])
     return Campaign(
         params=adm,
         days=horizon,
@@ -296,6 +319,7 @@ def campaign(
             ScoredForce(f.side, f.force, f.actor, f.personnel, f.ground, f.aircraft)
             for f in built.forces
         ),
+        milestones=milestones,
     )
 
 

@@ -1,13 +1,12 @@
-"""Alignment by landscape theory (Axelrod & Bennett 1993) and Richardson's two-bloc arms race.
+"""Alignment by landscape theory (Axelrod & Bennett 1993).
 
 :func:`align` finds the global and local minima of an alignment problem's energy landscape and
-the cohesion of a bloc; :func:`fit_richardson` fits the two-bloc reduction of Richardson's model
-to yearly budgets (``docs/models/alignment.md``, ``docs/models/arms.md``).
+the cohesion of a bloc (``docs/models/alignment.md``); Richardson's two-bloc fit is in
+:mod:`posturelab.api.richardson`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,6 @@ from posturelab.models.alignment import AlignmentParams
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
-
-    from posturelab.data.budgets_csv import BlocBudgets
 
 EXACT_LIMIT = 22
 """Largest number of actors whose landscape :func:`align` enumerates (annealing beyond)."""
@@ -238,9 +235,11 @@ def align(
     from posturelab.models.alignment import exact_landscape
     from posturelab.models.alignment_solvers import anneal, bloc_cohesion
 
+    what = "problem"
     if isinstance(problem, AlignmentParams):
         params = problem
     else:
+        what = "file"
         from posturelab.data.alignment_file import read_alignment_file
 
         params = read_alignment_file(str(problem))
@@ -251,7 +250,7 @@ def align(
         raise bad_option(
             "bloc",
             f"{{option}} needs the exact search, which handles at most {exact_limit} actors "
-            f"(this problem has {n})",
+            f"(this {what} has {n})",
         )
     sizes = tuple(float(s) for s in params.sizes)
     if n > exact_limit:
@@ -287,137 +286,4 @@ def align(
             for c, e, b in zip(land.minima, land.minimum_energies, land.basins, strict=True)
         ),
         cohesion=cohesion,
-    )
-
-
-# ----------------------------------------------------------------------------------- Richardson
-def _clean(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-@dataclass(frozen=True)
-class RichardsonResult:
-    """The two-bloc Richardson reduction fitted to yearly budgets.
-
-    ``increment = slope · (total − zero_point)``; ``slope`` estimates ``k − α`` (yearly) and
-    ``intercept`` estimates ``g + h``; ``continuous_rate`` is ``k − α`` of the continuous model.
-
-    Attributes
-    ----------
-    slope, intercept, zero_point, r2, continuous_rate
-        The fit (``None`` where undefined).
-    years, blocs, totals
-        The data: consecutive years, the two blocs' names and their yearly totals.
-    """
-
-    slope: float
-    intercept: float
-    zero_point: float | None
-    r2: float | None
-    continuous_rate: float | None
-    years: tuple[int, ...]
-    blocs: tuple[str, str]
-    totals: tuple[tuple[float, ...], tuple[float, ...]]
-
-    @property
-    def grievance(self) -> float | None:
-        """``g + h`` of the continuous model (``−rate · zero_point``)."""
-        if self.continuous_rate is None or self.zero_point is None:
-            return None
-        return -self.continuous_rate * self.zero_point
-
-    def to_pandas(self) -> pd.DataFrame:
-        """The yearly totals of both blocs and their sum."""
-        import pandas as pd
-
-        u, v = self.totals
-        frame = pd.DataFrame(
-            {self.blocs[0]: u, self.blocs[1]: v}, index=pd.Index(self.years, name="year")
-        )
-        frame["total"] = frame[self.blocs[0]] + frame[self.blocs[1]]
-        return frame
-
-    def to_json(self) -> dict[str, Any]:
-        """What ``posturelab fit richardson --json`` prints."""
-        return {
-            "slope": self.slope,
-            "zero_point": self.zero_point,
-            "intercept": self.intercept,
-            "r2": self.r2,
-            "years": list(self.years),
-            "blocs": list(self.blocs),
-            "continuous_rate": self.continuous_rate,
-        }
-
-    def plot(self) -> Figure:
-        """Yearly increments against the mid-year total, with the fitted line."""
-        import matplotlib.pyplot as plt
-
-        total = np.add(*[np.asarray(t) for t in self.totals])
-        inc = np.diff(total)
-        mid = (total[1:] + total[:-1]) / 2
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.scatter(mid, inc, label="years")
-        xs = np.linspace(mid.min(), mid.max(), 50)
-        ax.plot(xs, self.intercept + self.slope * xs, color="#c44e52", label="fit")
-        ax.set_xlabel("total")
-        ax.set_ylabel("yearly increment")
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        return fig
-
-    def _repr_html_(self) -> str:
-        return html_table(
-            f"Richardson two-bloc fit: {self.blocs[0]} and {self.blocs[1]}",
-            ("quantity", "value"),
-            [
-                ("slope (k − α per year)", number(self.slope)),
-                ("intercept (g + h)", number(self.intercept)),
-                ("zero point", number(self.zero_point)),
-                ("R²", number(self.r2)),
-                ("continuous k − α", number(self.continuous_rate)),
-            ],
-        )
-
-
-def fit_richardson(budgets: str | Path | BlocBudgets) -> RichardsonResult:
-    """Fit Richardson's two-bloc reduction ``d(U+V)/dt = (k − α)(U+V) + (g + h)``.
-
-    Parameters
-    ----------
-    budgets
-        A CSV with columns ``year,country,bloc,spending`` (exactly two blocs, consecutive
-        years), or :class:`~posturelab.data.budgets_csv.BlocBudgets`.
-
-    Raises
-    ------
-    InputError
-        Every problem of the file, located; or data that cannot be fitted.
-
-    Examples
-    --------
-    >>> from posturelab.data.budgets_csv import BlocBudgets
-    >>> totals = ((10.0, 12.0, 14.4), (0.0, 0.0, 0.0))  # 20% growth a year, no grievance
-    >>> fit = fit_richardson(BlocBudgets((2000, 2001, 2002), ("U", "V"), totals))
-    >>> round(fit.continuous_rate, 4), round(fit.zero_point, 9)  # ln 1.2 = 0.1823
-    (0.1823, 0.0)
-    """
-    from posturelab.data.budgets_csv import BlocBudgets, read_budgets_file
-    from posturelab.models.arms import fit_two_bloc
-
-    data = budgets if isinstance(budgets, BlocBudgets) else read_budgets_file(str(budgets))
-    name = "<budgets>" if isinstance(budgets, BlocBudgets) else str(budgets)
-    try:
-        fit = fit_two_bloc(data.years, data.totals[0], data.totals[1])
-    except ValueError as exc:
-        raise InputError.single(name, str(exc), path="spending") from None
-    return RichardsonResult(
-        slope=fit.slope,
-        intercept=fit.intercept,
-        zero_point=_clean(fit.zero_point),
-        r2=_clean(fit.r2),
-        continuous_rate=_clean(fit.continuous_rate),
-        years=tuple(fit.years),
-        blocs=data.blocs,
-        totals=data.totals,
     )

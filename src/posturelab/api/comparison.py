@@ -207,7 +207,7 @@ def compare(
     target = target_dir(runs_dir, out, loaded, "compare")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
-    with open_executor(runner, workers, scheduler) as executor:
+    with open_executor(runner, workers, scheduler, loaded) as executor:
         comparison = paired(
             loaded.scenario, a, b, options, month=month, executor=executor, design=design
         )
@@ -331,6 +331,7 @@ def claims(
     calibration: str | Path | None = None,
     structure: StructureSettings | None = None,
     mechanisms: bool = False,
+    claims_file: str | Path | None = None,
 ) -> ClaimsResult:
     """Evaluate the scenario's claims: effect, share of members where it holds, verdict, drivers.
 
@@ -340,6 +341,10 @@ def claims(
         A built-in id, a scenario file path or a loaded scenario.
     ids
         Only these claims (default: all, in file order).
+    claims_file
+        A YAML file of claims from another analysis (``sources:`` and ``claims:``, see
+        :mod:`posturelab.scenario.claims_file`), audited against the scenario in place of its
+        own claims.
     members, seed, figures, runner, workers, scheduler, out, runs_dir, calibration, structure
         As for :func:`compare`. Where a relation's form is sampled, each claim is also judged on
         the members that drew each form (``ClaimRow.structure``).
@@ -367,20 +372,26 @@ def claims(
     from posturelab.engine.run import uncertain_names
     from posturelab.explore.claims import evaluate_claims
     from posturelab.report import results
+    from posturelab.scenario.claims_file import read_claims_file
 
     loaded = with_structure(_load(scenario), structure)
     s = loaded.scenario
+    record = None
+    if claims_file is not None:
+        external = read_claims_file(claims_file, loaded)
+        s = external.scenario
+        record = {"path": external.origin, "sha256": external.sha256}
     known = [c.id for c in s.claims]
     if not known:
         raise InputError.single(loaded.origin, "the scenario has no claims", path="claims")
     for c in ids or []:
         if c not in known:
             raise bad_option("ids", f"unknown claim {c!r} (claims: {', '.join(known)})")
-    design, record, members = calibrated(calibration, loaded, members)
+    design, calibration_record, members = calibrated(calibration, loaded, members)
     target = target_dir(runs_dir, out, loaded, "claims")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
-    with open_executor(runner, workers, scheduler) as executor:
+    with open_executor(runner, workers, scheduler, loaded) as executor:
         evaluated = evaluate_claims(
             s, options, list(ids) if ids else None, executor=executor, design=design
         )
@@ -397,7 +408,8 @@ def claims(
         elapsed_s=time.perf_counter() - started,
         runs_dir=None if runs_dir is None else Path(runs_dir),
         draw=figures,
-        calibration=record,
+        calibration=calibration_record,
+        claims_file=record,
     )
     return ClaimsResult(
         target,
@@ -405,5 +417,5 @@ def claims(
         members,
         seed,
         tuple(claim_row(c) for c in summary["claims"]),
-        calibration_used(record),
+        calibration_used(calibration_record),
     )

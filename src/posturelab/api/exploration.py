@@ -164,6 +164,7 @@ def sensitivity(
     """
     from posturelab.engine.indicators import reported_names, scenario_indicators
     from posturelab.engine.run import uncertain_names
+    from posturelab.engine.sampling import NonFiniteError
     from posturelab.explore.sensitivity import engine_sensitivity, is_power_of_two
     from posturelab.report import results
 
@@ -188,7 +189,7 @@ def sensitivity(
     box = None if design is None else (design.min(axis=0), design.max(axis=0))
     target = target_dir(runs_dir, out, loaded, "sensitivity")
     started = time.perf_counter()
-    with open_executor(runner, workers, scheduler) as executor:
+    with open_executor(runner, workers, scheduler, loaded) as executor:
         try:
             result = engine_sensitivity(
                 s,
@@ -201,6 +202,8 @@ def sensitivity(
                 executor=executor,
                 box=box,
             )
+        except NonFiniteError:
+            raise  # located by open_executor
         except ValueError as error:
             raise bad_option("indicator", str(error)) from None
     unit = declared[indicator].unit
@@ -382,7 +385,7 @@ def discover(
     target = target_dir(runs_dir, out, loaded, "discover")
     started = time.perf_counter()
     options = RunOptions(members=members, seed=seed)
-    with open_executor(runner, workers, scheduler) as executor:
+    with open_executor(runner, workers, scheduler, loaded) as executor:
         result = run_ensemble(s, settings, options, executor=executor, design=design)
     declared = scenario_indicators(s)
     conditions = parse_where(where, reported_names(declared))

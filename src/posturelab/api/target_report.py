@@ -169,7 +169,7 @@ def targets(
     if not s.targets:
         raise InputError.single(loaded.origin, "the scenario has no targets", path="targets")
     design, record, size = calibrated(calibration, loaded, members)
-    with open_executor(runner, workers, scheduler) as executor:
+    with open_executor(runner, workers, scheduler, loaded) as executor:
         report = evaluate_targets(
             s,
             RunOptions(members=size, seed=seed),

@@ -210,6 +210,14 @@ def claims_command(
             "(exact Shapley values; a table per claim, a waterfall figure).",
         ),
     ] = False,
+    claims_file: Annotated[
+        str | None,
+        typer.Option(
+            "--claims",
+            help="YAML file of claims from another analysis (sources: and claims:), audited "
+            "against the scenario in place of its own claims.",
+        ),
+    ] = None,
 ) -> None:
     """Evaluate the scenario's claims on paired members: effect, share holding, verdict, drivers."""
     from posturelab import api
@@ -217,6 +225,7 @@ def claims_command(
     result = api.claims(
         scenario,
         claim,
+        claims_file=claims_file,
         members=members,
         seed=seed,
         figures=figures,
@@ -253,7 +262,7 @@ def claims_command(
         table.add_row(
             c.id,
             c.indicator,
-            "+" if c.direction == "increase" else "-",
+            {"increase": "+", "decrease": "-"}.get(c.direction, "0"),
             fmt_num(c.effect_p50),
             fmt_num(c.effect_p05),
             fmt_num(c.effect_p95),

@@ -30,7 +30,7 @@ from posturelab.defaults import DEFAULT_MEMBERS as DEFAULT_MEMBERS
 from posturelab.defaults import DEFAULT_SEED as DEFAULT_SEED
 from posturelab.engine.compiled import CompiledScenario, compile_scenario
 from posturelab.engine.observe import report_done, report_planned
-from posturelab.engine.sampling import Sampler, check_finite
+from posturelab.engine.sampling import NonFiniteError, Sampler, check_finite
 from posturelab.engine.simulate import ChunkOutput, simulate_chunk
 from posturelab.errors import PosturelabError
 from posturelab.scenario.schema import LeverValue, Scenario
@@ -171,8 +171,11 @@ def simulate_task(
     started = time.perf_counter()
     output = simulate_chunk(model, seed, members, total, sampler, design_rows)
     risks = {k: v for k, v in output.scalars.items() if k.startswith("risk_")}
+    named = {f"{k} (contests.{k[5:]}.beta x utility)": (k, v) for k, v in risks.items()}
     check_finite(
-        {f"{k} (contests.{k[5:]}.beta x utility)": v for k, v in risks.items()}, "decisions"
+        {name: v for name, (_, v) in named.items()},
+        "decisions",
+        {name: f"contests.{k[5:]}.beta" for name, (k, _) in named.items()},
     )
     return ChunkDone(index, output, time.perf_counter() - started)
 
@@ -229,6 +232,10 @@ def compute_chunks(
     ChunkError
         When some chunks failed ``max_attempts`` times (or could not be resubmitted because the
         executor broke); every other chunk has been finished and handed to ``on_chunk`` first.
+    NonFiniteError
+        At once, on the first chunk whose numbers overflow (after ``on_failure`` is told, as a
+        final failure): the error is deterministic, so the chunk is not tried again and the
+        chunks not yet finished are cancelled.
     """
     if max_attempts < 1:
         raise ValueError(f"max_attempts must be >= 1, got {max_attempts}")
@@ -260,10 +267,13 @@ def compute_chunks(
         attempts[index] += 1
         members = plan[index]
         lo, hi = (int(members[0]), int(members[-1]) + 1) if members.size else (0, 0)
-        final = not retry or attempts[index] >= max_attempts
+        deterministic = isinstance(error, NonFiniteError)
+        final = deterministic or not retry or attempts[index] >= max_attempts
         failure = ChunkFailure(index, lo, hi, attempts[index], _describe(error), final)
         if on_failure is not None:
             on_failure(failure)
+        if deterministic:
+            raise error
         if final:
             given_up.append(failure)
         return not final

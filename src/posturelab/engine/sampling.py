@@ -17,7 +17,7 @@ designs are built for the whole ensemble from the root seed, then sliced by memb
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -162,12 +162,25 @@ class NonFiniteError(PosturelabError, ValueError):
     counts
         For each offending name (a scenario parameter's dotted path, or an indicator), how many
         members hold a non-finite value, out of ``members``.
+    paths
+        For each offending name, the dotted path of the scenario's number it comes from (such as
+        ``contests.red_attack.beta``), where one is known: the place a message points at.
+
+    The error is deterministic (the same numbers overflow on every try), so a runner does not
+    retry the chunk; it pickles with its fields, so it crosses a process pool intact.
     """
 
-    def __init__(self, stage: str, counts: Mapping[str, int], members: int) -> None:
+    def __init__(
+        self,
+        stage: str,
+        counts: Mapping[str, int],
+        members: int,
+        paths: Mapping[str, str] | None = None,
+    ) -> None:
         self.stage = stage
         self.counts = dict(counts)
         self.members = members
+        self.paths = {name: path for name, path in (paths or {}).items() if name in self.counts}
         shown = "; ".join(
             f"{name!r} in {count} of {members} members" for name, count in self.counts.items()
         )
@@ -176,8 +189,15 @@ class NonFiniteError(PosturelabError, ValueError):
             "overflow double precision here; narrow the distribution or the values named"
         )
 
+    def __reduce__(self) -> tuple[type[NonFiniteError], tuple[Any, ...]]:
+        return (NonFiniteError, (self.stage, self.counts, self.members, self.paths))
 
-def check_finite(name_to_array: Mapping[str, NDArray[np.generic]], stage: str) -> None:
+
+def check_finite(
+    name_to_array: Mapping[str, NDArray[np.generic]],
+    stage: str,
+    paths: Mapping[str, str] | None = None,
+) -> None:
     """Refuse arrays with infinite or NaN values, naming each one that has them.
 
     Called on the sampled parameters right after sampling, and on the values an engine component
@@ -190,6 +210,9 @@ def check_finite(name_to_array: Mapping[str, NDArray[np.generic]], stage: str) -
         Arrays by name, each with the member on its leading axis.
     stage
         Where the values come from, for the message (``sampling``, ``decisions``, ...).
+    paths
+        For each name, the dotted path of the scenario's number behind it (see
+        :class:`NonFiniteError`).
 
     Raises
     ------
@@ -206,4 +229,4 @@ def check_finite(name_to_array: Mapping[str, NDArray[np.generic]], stage: str) -
             per_member = bad.reshape(bad.shape[0], -1).any(axis=1) if bad.ndim else bad
             counts[name] = int(np.count_nonzero(per_member))
     if counts:
-        raise NonFiniteError(stage, counts, members)
+        raise NonFiniteError(stage, counts, members, paths)

@@ -77,7 +77,7 @@ def sample_parameters(
             values[name] = ppf(quantity, design[:, column[name]])
         else:
             values[name] = np.full(members.size, quantity.nominal)
-    sampling.check_finite(values, "sampling")
+    sampling.check_finite(values, "sampling", {name: name for name in values})
     return values
 
 

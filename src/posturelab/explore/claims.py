@@ -1,16 +1,17 @@
 r"""Evaluating a scenario's claims (DESIGN 5.7).
 
-A claim names a base and a treatment lever setting, an indicator, a direction (``increase`` or
-``decrease``), an optional horizon and a materiality band :math:`m \ge 0`, the smallest effect that
-matters. Both settings run on the same members with the same random streams, so the per-member
-effect
+A claim names a base and a treatment lever setting, an indicator, a direction (``increase``,
+``decrease``, or ``none``: no material effect either way), an optional horizon and a materiality
+band :math:`m \ge 0`, the smallest effect that matters. Both settings run on the same members with
+the same random streams, so the per-member effect
 
 .. math:: d_m = v_m^{\mathrm{treatment}} - v_m^{\mathrm{base}}
 
 isolates the levers (:mod:`posturelab.explore.compare`). For a probability indicator
 :math:`v_m` is the member's risk when the hazards allow it, else the 0/1 outcome
 (:mod:`posturelab.explore.outcomes`). With :math:`s = +1` for ``increase`` and :math:`-1` for
-``decrease`` the claim **holds** for member :math:`m` when :math:`s\,d_m > m`.
+``decrease`` the claim **holds** for member :math:`m` when :math:`s\,d_m > m`; a claim of no
+material effect (``none``) holds when :math:`|d_m| \le m`.
 
 Materiality
 -----------
@@ -30,6 +31,12 @@ Verdict rules
 * ``contradicted``: the effect is material and opposite to the claim in at least 80% of members.
 * ``depends``: otherwise; the reason names the conditions, the parameter ranges of the PRIM box
   where it holds (or where the effect is largest).
+
+A claim of no material effect (``none``, such as "the drawdown would not weaken the defence") is
+``supported`` when the central 90% of the per-member effects lies inside :math:`[-m, m]`,
+``contradicted`` when the effect is material (either way) in at least 80% of members, and
+``depends`` otherwise; on the 0/1 basis, when the interval of :math:`\Delta` lies inside the band,
+beyond it, or across its edge.
 
 On the 0/1 basis (no hazard to give a risk) most members show no difference, so the verdict uses
 the paired difference of proportions :math:`\Delta` with its 90% interval (Newcombe 1998,
@@ -270,6 +277,37 @@ def _verdict(
     )
 
 
+def _verdict_none(d: np.ndarray, band: float, rule: str) -> tuple[Verdict, str, float, float]:
+    """The verdict on a claim of no material effect, its reason, and the shares (see above)."""
+    share = float(np.mean(np.abs(d) <= band))
+    opposite = 1.0 - share
+    p05, p95 = (float(v) for v in np.quantile(d, [0.05, 0.95]))
+    up, down = float(np.mean(d > band)), float(np.mean(d < -band))
+    spread = f"material upward in {up:.0%} and downward in {down:.0%} of members"
+    if -band <= p05 and p95 <= band:
+        return (
+            "supported",
+            f"as claimed, 90% of the per-member effects lie in [{p05:.4g}, {p95:.4g}], inside the "
+            f"materiality band ±{band:.4g} ({rule})",
+            share,
+            opposite,
+        )
+    if opposite >= SUPPORT_SHARE:
+        return (
+            "contradicted",
+            f"the effect is {spread} (rule: material in at least {SUPPORT_SHARE:.0%}; band "
+            f"±{band:.4g}, {rule})",
+            share,
+            opposite,
+        )
+    return (
+        "depends",
+        f"immaterial in {share:.0%} of members, {spread} (band ±{band:.4g}, {rule})",
+        share,
+        opposite,
+    )
+
+
 def evaluate_claim(
     scenario: Scenario, claim: Claim, options: RunOptions, runs: _Runs | None = None
 ) -> ClaimResult:
@@ -309,7 +347,8 @@ def evaluate_claim(
             reason=f"the scenario provides no indicator {claim.indicator!r} (it has: {listed})",
         )
     indicator = declared[claim.indicator]
-    sign = 1.0 if claim.direction == "increase" else -1.0
+    none = claim.direction == "none"
+    sign = -1.0 if claim.direction == "decrease" else 1.0
     vt = member_values(treatment.dataset, indicator, claim.horizon)
     vb = member_values(base.dataset, indicator, claim.horizon)
     both = np.isfinite(vt.values) & np.isfinite(vb.values)
@@ -317,8 +356,8 @@ def evaluate_claim(
     base_values = vb.values[both]
     band = material_band(rule, base_values)
     base_mean = float(base_values.mean()) if base_values.size else math.nan
-    signed = sign * d
-    holds = signed > band
+    signed = np.abs(d) if none else sign * d
+    holds = signed <= band if none else signed > band
     x, names = parameter_matrix(base.dataset)
     drivers, prim_result, prim_box = _drivers(x[both], names, signed, holds, options.seed)
     share = opposite = math.nan
@@ -346,13 +385,26 @@ def evaluate_claim(
         toward, against = int(np.sum(sign * o > 0)), int(np.sum(sign * o < 0))
         _, low, high = paired_proportion_interval(vt.values[both], vb.values[both])
         lo_s, hi_s = sorted((sign * low, sign * high))
+        claimed = "up" if none else "in the claimed direction"
         flips = (
-            f" ({toward} member(s) change outcome in the claimed direction, {against} against; "
-            f"90% interval of the claimed-direction difference [{lo_s:.4f}, {hi_s:.4f}]; band "
-            f"±{band:.4g}, {rule})"
+            f" ({toward} member(s) change outcome {claimed}, {against} against; "
+            f"90% interval of the {'' if none else 'claimed-direction '}difference "
+            f"[{lo_s:.4f}, {hi_s:.4f}]; band ±{band:.4g}, {rule})"
         )
         share, opposite = float(np.mean(sign * o > 0)), float(np.mean(sign * o < 0))
-        if lo_s > band:
+        if none:
+            share, opposite = float(np.mean(o == 0)), float(np.mean(o != 0))
+            if -band <= lo_s and hi_s <= band:
+                verdict, reason = (
+                    "supported",
+                    "as claimed, the interval lies inside the band" + flips,
+                )
+            elif lo_s > band or hi_s < -band:
+                verdict, reason = "contradicted", "the interval lies beyond the band" + flips
+            else:
+                verdict = "depends"
+                reason = "the interval straddles the band; more members may decide" + flips
+        elif lo_s > band:
             verdict, reason = "supported", "the interval lies beyond the band" + flips
         elif hi_s < -band:
             verdict, reason = "contradicted", "the interval lies beyond the band, opposite" + flips
@@ -362,7 +414,10 @@ def evaluate_claim(
             verdict = "depends"
             reason = "the interval straddles the band; more members may decide" + flips
     else:
-        verdict, reason, share, opposite = _verdict(signed, d, band, rule)
+        if none:
+            verdict, reason, share, opposite = _verdict_none(d, band, rule)
+        else:
+            verdict, reason, share, opposite = _verdict(signed, d, band, rule)
         if verdict == "depends":
             reason += _conditions(drivers)
     effect = effect_on(treatment.dataset, base.dataset, indicator, claim.horizon)

@@ -151,7 +151,9 @@ def claim_intervals(claims: Sequence[Mapping[str, Any]], title: str) -> Figure:
     for ax, c in zip(axes[:, 0], rows, strict=True):
         colour = VERDICT_COLOURS.get(str(c.get("verdict")), "#888888")
         p05, p50, p95 = c.get("effect_p05"), c.get("effect_p50"), c.get("effect_p95")
-        sign = "increase" if c.get("direction") == "increase" else "decrease"
+        sign = {"increase": "increase", "none": "no material effect"}.get(
+            str(c.get("direction")), "decrease"
+        )
         unit = str(c.get("unit") or "")
         if str(c.get("basis", "")).startswith("per-member risk"):
             unit = "probability"

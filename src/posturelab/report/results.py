@@ -188,8 +188,13 @@ def write_claims(
     runs_dir: Path | None = None,
     draw: bool = True,
     calibration: Mapping[str, Any] | None = None,
+    claims_file: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Write a claims evaluation's directory and return its summary."""
+    """Write a claims evaluation's directory and return its summary.
+
+    ``claims_file`` (its ``path`` and ``sha256``) records a file of claims from another analysis
+    audited in place of the scenario's own (``posturelab claims --claims FILE``).
+    """
     counts: dict[str, int] = {}
     for r in results:
         counts[r.verdict] = counts.get(r.verdict, 0) + 1
@@ -203,6 +208,8 @@ def write_claims(
         "claims": claims,
         "run_dir": str(target),
     }
+    if claims_file is not None:
+        summary["claims_file"] = dict(claims_file)
     manifest = _manifest(
         loaded,
         "claims",
@@ -248,6 +255,8 @@ def write_claims(
                     f"prim_box_{r.id}",
                 )
         summary["figures"] = files
+        if claims_file is not None:
+            manifest["claims_file"] = dict(claims_file)
         rundir.write_json(stage / rundir.SUMMARY, summary)
         rundir.write_json(stage / rundir.MANIFEST, manifest)
     _finish(target, runs_dir)

@@ -16,7 +16,10 @@
 
 A storage failure at any step (a full disk, a read-only mount) releases the run's reserve file so
 that the manifest can still say ``failed`` with the reason, and is raised as
-:class:`~posturelab.runners.durable.RunIncompleteError` with the resume command.
+:class:`~posturelab.runners.durable.RunIncompleteError` with the resume command. Numbers that
+overflow (:class:`~posturelab.engine.sampling.NonFiniteError`) stop the run at once, without a
+retry (they would overflow again): the manifest says ``failed`` and a
+:class:`~posturelab.errors.ScenarioError` points at the scenario's numbers behind them.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from numpy.typing import NDArray
 
 from posturelab.engine.compiled import CompiledScenario
 from posturelab.engine.run import ChunkDone, ChunkError, ChunkFailure, RunOptions, compute_chunks
-from posturelab.errors import PosturelabError
+from posturelab.engine.sampling import NonFiniteError
+from posturelab.errors import PosturelabError, Problem, ScenarioError
 from posturelab.runners.executors import OpenRunner
 from posturelab.runners.sizing import (
     TARGET_TASK_S,
@@ -43,7 +47,7 @@ from posturelab.runners.sizing import (
     pilot_size,
     worth_parallel,
 )
-from posturelab.scenario.loader import LoadedScenario
+from posturelab.scenario.loader import LoadedScenario, parameter_position
 from posturelab.scenario.schema import LeverValue
 from posturelab.store import chunks as store
 from posturelab.store import diskio, rundir
@@ -264,6 +268,9 @@ def drive(
         manifest["status"] = "complete"
         manifest.pop("error", None)
         run.write_manifest()
+    except NonFiniteError as error:
+        stop("failed", str(error))
+        raise overflow_error(error, loaded) from None
     except ChunkError as error:
         of = f" of {len(bounds)}" if bounds else ""
         message = (
@@ -293,6 +300,26 @@ def drive(
         raise
     shutil.rmtree(store.chunk_dir(run_dir), ignore_errors=True)
     return RunOutcome(run_dir, summary, manifest, len(run.computed), len(reused), run.rejected)
+
+
+def overflow_error(error: NonFiniteError, loaded: LoadedScenario) -> ScenarioError:
+    """The scenario's numbers behind an overflow, each located in the scenario's text."""
+    problems = []
+    for name, count in error.counts.items():
+        path = error.paths.get(name, "")
+        line, column = parameter_position(loaded, path) if path else (None, None)
+        what = name if name == path else f"{name!r}"
+        problems.append(
+            Problem(
+                loaded.origin,
+                line,
+                column,
+                path,
+                f"{what} is infinite or NaN after {error.stage} in {count} of {error.members} "
+                "members: the numbers overflow double precision; narrow this distribution",
+            )
+        )
+    return ScenarioError(problems)
 
 
 def _plan_chunks(run: _Run) -> None:

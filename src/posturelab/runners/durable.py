@@ -16,14 +16,20 @@ manifest edited after the start (another seed, say) is refused.
 If the process is killed, the directory keeps its whole chunks and says ``running``; after Ctrl-C
 or SIGTERM it says ``interrupted``; when a chunk fails every allowed attempt (each failure is
 recorded in the manifest's ``failures``) or the disk fills up it says ``failed`` and
-:class:`RunIncompleteError` is raised. In every case :func:`resume_run` (``posturelab resume
-RUN_ID``) computes only the missing chunks, on any runner, and the result is bit for bit the one
-an uninterrupted run gives. Only one process at a time computes a run (:class:`RunLock`).
+:class:`RunIncompleteError` is raised. In every such case :func:`resume_run` (``posturelab
+resume RUN_ID``) computes only the missing chunks, on any runner, and the result is bit for bit
+the one an uninterrupted run gives. Only one process at a time computes a run (:class:`RunLock`).
+
+Numbers that overflow are bad input, not bad luck: the run stops at the first chunk that meets
+them, without a retry, and raises a located :class:`~posturelab.errors.ScenarioError`; a new
+run's directory is then removed (nothing is left half-written), a resumed one keeps its chunks
+and says ``failed``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -31,7 +37,7 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from posturelab.engine.compiled import compile_scenario
+from posturelab.engine.compiled import CompiledScenario, compile_scenario
 from posturelab.engine.run import DEFAULT_ATTEMPTS, RunOptions
 from posturelab.errors import InputError
 from posturelab.runners.drive import (
@@ -117,6 +123,9 @@ def start_run(
     RunIncompleteError
         When chunks still fail after ``max_attempts`` tries, or the disk fills up (the run stays
         resumable).
+    ScenarioError
+        When the scenario's numbers overflow in a chunk (at once, without a retry), located in
+        the scenario's text; the run directory is removed.
     StorageError
         When the run directory cannot be created (read-only mount, permissions).
     KeyboardInterrupt
@@ -130,8 +139,50 @@ def start_run(
         )
     folder = store.chunk_dir(target)
     with diskio.reported(target):
+        existed = target.exists()
         target.mkdir(parents=True, exist_ok=True)
         folder.mkdir()
+    try:
+        return _start(
+            target, loaded, levers, options, runner, model, design, progress, notify,
+            variant=variant, auto_chunks=auto_chunks, max_attempts=max_attempts,
+            calibration=calibration, structure=structure,
+        )  # fmt: skip
+    except InputError:  # the scenario's numbers overflow: leave nothing half-written
+        _remove(target, keep_folder=existed)
+        raise
+
+
+def _remove(target: Path, *, keep_folder: bool) -> None:
+    """Remove what a new run wrote in ``target`` (``target`` itself unless it existed before)."""
+    if not keep_folder:
+        shutil.rmtree(target, ignore_errors=True)
+        return
+    for entry in target.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def _start(
+    target: Path,
+    loaded: LoadedScenario,
+    levers: Mapping[str, LeverValue],
+    options: RunOptions,
+    runner: OpenRunner,
+    model: CompiledScenario,
+    design: NDArray[np.float64] | None,
+    progress: Progress | None,
+    notify: Notify | None,
+    *,
+    variant: str | None,
+    auto_chunks: bool,
+    max_attempts: int,
+    calibration: Mapping[str, Any] | None,
+    structure: Mapping[str, str] | None,
+) -> RunOutcome:
+    folder = store.chunk_dir(target)
     with RunLock(target):
         diskio.make_reserve(folder)
         raw = loaded.text.encode("utf-8")

@@ -88,7 +88,7 @@ def parse_scenario(raw: bytes | str, name: str = "<scenario>") -> LoadedScenario
     try:
         scenario = Scenario.model_validate(located.data)
     except ValidationError as exc:
-        problems.extend(_from_pydantic(exc, located, name))
+        problems.extend(pydantic_problems(exc, located, name))
     found = check_references(located.data)
     if scenario is not None and not problems and not found:
         # What a scenario may name as an indicator is what the engine's components emit for it,
@@ -102,7 +102,7 @@ def parse_scenario(raw: bytes | str, name: str = "<scenario>") -> LoadedScenario
             line, col = located.position(path)
             problems.append(Problem(name, line, col, _dotted(path), message))
     if problems or scenario is None:
-        raise ScenarioError(_sorted_unique(problems))
+        raise ScenarioError(sorted_problems(problems))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedScenario(scenario, name, digest, text)
 
@@ -148,7 +148,8 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _from_pydantic(exc: ValidationError, located: Located, name: str) -> list[Problem]:
+def pydantic_problems(exc: ValidationError, located: Located, name: str) -> list[Problem]:
+    """Each of a pydantic validation's errors as a problem located in the document ``located``."""
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
         path = _data_path(located.data, tuple(error["loc"]))
@@ -170,6 +171,38 @@ def _from_pydantic(exc: ValidationError, located: Located, name: str) -> list[Pr
     return problems
 
 
-def _sorted_unique(problems: list[Problem]) -> list[Problem]:
+def sorted_problems(problems: list[Problem]) -> list[Problem]:
+    """The problems without repeats, in the order of the file (line, column, path)."""
     unique = list(dict.fromkeys(problems))
     return sorted(unique, key=lambda p: (p.line or 0, p.column or 0, p.path))
+
+
+def parameter_position(loaded: LoadedScenario, dotted: str) -> tuple[int | None, int | None]:
+    """Where the number ``dotted`` (such as ``contests.red_attack.beta``) is in the scenario text.
+
+    A segment of ``dotted`` names a key of a mapping, or the ``id`` (or index) of a list item;
+    the position is that of the longest prefix found, ``(None, None)`` when none is.
+
+    >>> korea = load_scenario("korea-2025")
+    >>> parameter_position(korea, "contests.dprk_attack.beta")[0] > 1
+    True
+    """
+    located = load_yaml(loaded.text, loaded.origin)
+    node: Any = located.data
+    path: list[str | int] = []
+    for segment in dotted.split("."):
+        if isinstance(node, dict) and segment in node:
+            step: str | int = segment
+        elif isinstance(node, list):
+            ids = [item.get("id") if isinstance(item, dict) else None for item in node]
+            if segment in ids:
+                step = ids.index(segment)
+            elif segment.isdigit() and int(segment) < len(node):
+                step = int(segment)
+            else:
+                break
+        else:
+            break
+        path.append(step)
+        node = node[step]
+    return located.position(tuple(path))

@@ -285,7 +285,10 @@ class Claim(Strict):
     base: dict[Id, LeverValue] = Field(default_factory=dict)
     treatment: dict[Id, LeverValue]
     indicator: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
-    direction: Literal["increase", "decrease"]
+    direction: Literal["increase", "decrease", "none"] = Field(
+        description="What the claim says the treatment does to the indicator: increase it, "
+        "decrease it, or (none) make no material difference either way."
+    )
     horizon: YearMonth | None = None
     threshold: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
     material: Material | None = Field(
