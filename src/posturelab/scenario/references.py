@@ -194,8 +194,28 @@ def _lever_refs(data: dict[str, Any]) -> Found:
 def _scoring_refs(data: dict[str, Any]) -> Found:
     scoring = data.get("scoring")
     weights = scoring.get("weights") if isinstance(scoring, dict) else None
+    anti = scoring.get("anti_armour") if isinstance(scoring, dict) else None
+    if anti is None:
+        for i, item in _items(data, "forces"):
+            if item.get("anti_armour") is not None:
+                yield (
+                    ("forces", i, "anti_armour"),
+                    "a force's anti_armour needs a scoring.anti_armour section (the armour "
+                    "classes, reference_ratio and loss_share)",
+                )
     if not isinstance(weights, dict):
         return
+    armour = anti.get("armour") if isinstance(anti, dict) else None
+    if isinstance(armour, list):
+        for j, key in enumerate(armour):
+            if isinstance(key, str) and key not in weights:
+                yield (
+                    ("scoring", "anti_armour", "armour", j),
+                    (
+                        f"armour class {key!r} has no weight in scoring.weights "
+                        f"(known: {', '.join(sorted(weights))})"
+                    ),
+                )
     for i, item in _items(data, "forces"):
         equipment = item.get("equipment")
         if isinstance(equipment, dict):
