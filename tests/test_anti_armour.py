@@ -200,3 +200,18 @@ def test_schema_errors_are_located() -> None:
     assert "scoring.anti_armour.reference_ratio: must lie in" in joined
     assert "forces.1.anti_armour: must lie in [0, inf], got -1" in joined
     assert all(problem.startswith("s.yaml:") for problem in problems)
+
+
+def test_campaign_command_reports_the_factors(run_cli) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    korea = json.loads(run_cli("campaign", "--scenario", "korea-1950", "--json").out)
+    factors = korea["scenario"]["armour_factors"]
+    # At every median: about 10 effective answers x 0.415 forward against 204 T-34s, x ~ 0.02,
+    # x_ref = 1 and the median s of triangular(0.3, 0.5, 0.75), 0.513: 1/(1 - 0.513 * 0.98) = 2.01.
+    assert 1.9 < factors["attacker"] < 2.1
+    assert factors["defender"] == 1.0
+    text = run_cli("campaign", "--scenario", "korea-1950").out
+    assert "Armour valued against its answer" in text
+    modern = json.loads(run_cli("campaign", "--scenario", "korea-2025", "--json").out)
+    assert modern["scenario"]["armour_factors"] == {"attacker": 1.0, "defender": 1.0}

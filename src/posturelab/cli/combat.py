@@ -200,6 +200,11 @@ def campaign_command(
             "month": built.month,
             "member": member,
             "forces": [f.as_dict() for f in built.forces],
+            "armour_factors": (
+                None
+                if built.armour_factors is None
+                else dict(zip(("attacker", "defender"), built.armour_factors, strict=True))
+            ),
         }
         theatre = next(c.theatre for c in s.contests if c.id == built.contest)
         payload["milestones"] = milestones.member_milestones(s, theatre, values, payload["X"])
@@ -270,6 +275,13 @@ def render_forces(info: Mapping[str, Any]) -> None:
             f"{row['aircraft']:,.1f}",
         )
     out.print(table)
+    factors = info.get("armour_factors")
+    if factors:
+        out.print(
+            "Armour valued against its answer (scoring.anti_armour): the attacker's counts "
+            f"{factors['attacker']:.2f} times its weight, the defender's "
+            f"{factors['defender']:.2f}; the ground column is the additive score."
+        )
 
 
 def register(app: typer.Typer, fit_app: typer.Typer) -> None:
