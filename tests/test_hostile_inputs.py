@@ -245,6 +245,25 @@ def _requests() -> Iterator[tuple[str, str, dict[str, Any], set[int]]]:
             {400},
         ),
         ("POST", "/api/jobs", {"json": {"text": "a: \udfff", "members": 10}}, {400}),
+        *(
+            ("POST", "/api/jobs", {"json": {"scenario": "korea-2025", "calibration": bad}}, {400})
+            for bad in ("../../etc/passwd", "/etc/passwd", "..", ".x", "a/b", "a\\b", "\udfff",
+                        "x" * 101, "")
+        ),
+        ("POST", "/api/jobs", {"json": {"scenario": "korea-2025", "calibration": "absent"}}, {404}),
+        ("POST", "/api/jobs", {"json": {"scenario": "korea-2025", "calibration": 5}}, {422}),
+        ("POST", "/api/jobs", {"json": {"scenario": "korea-2025", "kind": "targets",
+                                        "calibration": "absent"}}, {404}),
+        ("GET", "/api/calibrations/..%2F..%2Fetc%2Fpasswd", {}, {404}),
+        ("GET", "/api/calibrations/%2Fetc%2Fpasswd", {}, {404}),
+        ("GET", "/api/calibrations/.hidden", {}, {400}),
+        ("GET", "/api/jobs/nope/targets", {}, {404}),
+        ("POST", "/api/calibrations", {"json": {"content": {"format": "x"}}}, {400}),
+        ("POST", "/api/calibrations", {"json": {"content": "x"}}, {422}),
+        ("POST", "/api/calibrations", {"json": {"text": "x"}}, {422}),
+        ("POST", "/api/calibrations", {"json": {"content": {
+            "format": "posturelab-calibration/1", "scenario_sha256": "0" * 64, "seed": 1,
+            "uncertain_parameters": ["a"], "design": [[float("nan")]]}}}, {400, 422}),
         ("POST", "/api/validate", {"json": {"text": "a: 1"}, "headers": {"host": "evil.example"}},
          {400}),
         ("GET", "/api/runs", {"headers": {"host": "evil.example"}}, {400}),

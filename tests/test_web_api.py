@@ -290,6 +290,9 @@ def test_openapi_document_lists_the_endpoints(client: TestClient) -> None:
         "/api/jobs/{job_id}/figures/{name}",
         "/api/runs",
         "/api/runs/{run_id}/report",
+        "/api/jobs/{job_id}/targets",
+        "/api/calibrations",
+        "/api/calibrations/{calibration_id}",
     ):
         assert path in paths
     page = client.get("/")

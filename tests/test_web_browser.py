@@ -190,3 +190,80 @@ def test_editor_shows_located_problems(page: Any, shots: Path) -> None:
     page.fill("#members", "30")
     page.click("#run")
     page.wait_for_selector("svg.fan", timeout=TIMEOUT_MS)
+
+
+def test_targets_table_figure_and_calibration(
+    page: Any, shots: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    page.select_option("#scenario", "korea-2025")
+    page.wait_for_function("() => document.getElementById('scenario-title').textContent")
+    declared = page.evaluate(
+        "async () => (await (await fetch('/api/scenarios/korea-2025')).json())"
+    )
+    ids = [t["id"] for t in declared["targets"]]
+    page.fill("#members", "30")
+    page.click("#targets")
+    page.wait_for_selector("#targets-table tr[data-target]", timeout=TIMEOUT_MS)
+    rows = page.eval_on_selector_all(
+        "#targets-table tr[data-target]",
+        "trs => trs.map(r => [r.dataset.target, r.dataset.status, r.querySelector('td.status')])"
+        ".map(([t, s, td]) => [t, s, td.className, getComputedStyle(td).color])",
+    )
+    assert [r[0] for r in rows] == ids
+    colours = {"consistent": "rgb(46, 139, 87)", "inconsistent": "rgb(194, 72, 43)"}
+    for _, status, cls, colour in rows:
+        assert cls == f"status status-{status.replace(' ', '-')}"
+        if status in colours:
+            assert colour == colours[status], (status, colour)
+    sources = page.locator("#targets-table .source").all_inner_texts()
+    assert len(sources) == len(ids) and all(s.startswith("source: ") for s in sources)
+    # The figure: one strip per target, the published bracket and the model interval in it.
+    strips = page.locator("svg.targets-figure g.target-strip")
+    assert strips.count() == len(ids)
+    assert page.locator("svg.targets-figure rect.published").count() == len(ids)
+    models = page.eval_on_selector_all(
+        "svg.targets-figure g.target-strip",
+        "gs => gs.map(g => [g.dataset.target,"
+        " g.querySelector('line.model')?.getAttribute('stroke')])",
+    )
+    by_status = {r[0]: r[1] for r in rows}
+    strokes = {"consistent": "#2e8b57", "inconsistent": "#c2482b"}
+    for target, stroke in models:
+        if by_status[target] in strokes:
+            assert stroke == strokes[by_status[target]]
+    page.locator("#targets-out").screenshot(path=str(shots / "dashboard-targets.png"))
+
+    # A calibration uploaded in the page applies to runs and targets of its scenario.
+    from posturelab.explore.calibration import history_match
+    from posturelab.explore.calibration_file import write_calibration
+    from posturelab.scenario.loader import load_scenario
+
+    synthetic = Path(__file__).parent / "fixtures" / "calibration-synthetic.yaml"
+    loaded = load_scenario(synthetic)
+    cal = history_match(loaded.scenario, loaded.origin, loaded.sha256, waves=2, members=80,
+                        replicates=1, seed=7)  # fmt: skip
+    path = tmp_path_factory.mktemp("calibration") / "synthetic.json"
+    write_calibration(path, cal)
+    if page.is_hidden("#editor-panel"):
+        page.click("#toggle-editor")
+    _paste(page, synthetic.read_text())
+    page.click("#validate")
+    page.wait_for_function("() => !document.getElementById('use-text').disabled")
+    page.click("#use-text")
+    assert page.locator("#calibration option").count() == 1  # the prior only
+    page.set_input_files("#calibration-upload", str(path))
+    page.wait_for_function("() => document.getElementById('calibration').value !== ''")
+    chosen = page.input_value("#calibration")
+    assert f"{cal.design.shape[0]} NROY members" in page.inner_text("#calibration-note")
+    page.fill("#members", "20")
+    page.click("#run")
+    page.wait_for_selector("#summary-table", timeout=TIMEOUT_MS)
+    jobs = page.evaluate("async () => (await (await fetch('/api/jobs')).json())")
+    assert jobs[0]["kind"] == "run" and jobs[0]["calibration"]["id"] == chosen
+    page.click("#targets")
+    page.wait_for_function(
+        "() => (document.querySelector('#targets-out h2') || {})"
+        ".textContent?.includes('calibration')",
+        timeout=TIMEOUT_MS,
+    )
+    assert page.locator("#targets-table tr[data-target]").count() == len(loaded.scenario.targets)

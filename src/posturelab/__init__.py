@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         LanchesterResult,
         RichardsonResult,
         Sensitivity,
+        Targets,
         align,
         campaign,
         claims,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
         resume,
         run,
         sensitivity,
+        targets,
     )
     from posturelab.errors import InputError, Problem, ScenarioError
 
@@ -57,6 +59,7 @@ __all__ = [
     "RichardsonResult",
     "ScenarioError",
     "Sensitivity",
+    "Targets",
     "__version__",
     "align",
     "campaign",
@@ -71,6 +74,7 @@ __all__ = [
     "resume",
     "run",
     "sensitivity",
+    "targets",
 ]
 _ERRORS = frozenset({"InputError", "Problem", "ScenarioError"})
 _API = frozenset(__all__) - _ERRORS - {"__version__"}

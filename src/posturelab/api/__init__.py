@@ -16,6 +16,7 @@ from posturelab.api.exploration import Discovery, Sensitivity, discover, sensiti
 from posturelab.api.inputs import lever_settings, load_scenario
 from posturelab.api.lanchester import LanchesterResult, fit_lanchester
 from posturelab.api.running import resume, run
+from posturelab.api.target_report import Targets, targets
 from posturelab.errors import InputError, Problem, ScenarioError
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "RichardsonResult",
     "ScenarioError",
     "Sensitivity",
+    "Targets",
     "align",
     "campaign",
     "claims",
@@ -45,4 +47,5 @@ __all__ = [
     "resume",
     "run",
     "sensitivity",
+    "targets",
 ]

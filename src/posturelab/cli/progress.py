@@ -3,6 +3,11 @@
 The bar appears only when a run has lasted ``delay_s`` (two seconds by default), only on a
 terminal, and never with ``--quiet`` or ``--json``; it is removed when the run ends, so nothing
 of it stays in a terminal's scroll-back or in captured output.
+
+:func:`progress_bar` counts the members of one run (``run``, ``resume``); :func:`work_progress`
+counts the members of every ensemble an analysis runs (``compare``, ``claims``, ``sensitivity``,
+``discover``, ``targets``, ``calibrate``), told by :mod:`posturelab.engine.observe`. Its total is
+the larger of the caller's estimate and the members planned so far.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 DELAY_S = 2.0
 """Runs shorter than this show no bar."""
@@ -47,6 +55,61 @@ def progress_bar(
     if not (enabled and target.isatty()):
         yield lambda k: None
         return
+    with _drawn(description, total, done, delay_s, target) as (bar, task):
+        yield lambda k: bar.advance(task, k)
+
+
+@contextmanager
+def work_progress(
+    description: str,
+    *,
+    enabled: bool,
+    expected: int = 0,
+    delay_s: float = DELAY_S,
+    stream: TextIO | None = None,
+) -> Iterator[None]:
+    """Draw one bar over every ensemble run inside the ``with`` block.
+
+    Parameters
+    ----------
+    description
+        The text before the bar.
+    enabled
+        False with ``--quiet`` or ``--json``.
+    expected
+        The members the caller expects to run in all (0 when it cannot tell); the bar's total
+        grows past it when more are planned.
+    delay_s, stream
+        As for :func:`progress_bar`.
+    """
+    from posturelab.engine.observe import observing
+
+    target = stream if stream is not None else sys.stderr
+    if not (enabled and target.isatty()):
+        yield
+        return
+    with _drawn(description, max(expected, 1), 0, delay_s, target) as (bar, task):
+        planned = 0
+
+        class _Observer:
+            def planned(self, members: int) -> None:
+                nonlocal planned
+                planned += members
+                if planned > expected:
+                    bar.update(task, total=planned)
+
+            def done(self, members: int) -> None:
+                bar.advance(task, members)
+
+        with observing(_Observer()):
+            yield
+
+
+@contextmanager
+def _drawn(
+    description: str, total: int, done: int, delay_s: float, target: TextIO
+) -> Iterator[tuple[Progress, TaskID]]:
+    """A transient rich bar on ``target`` that appears after ``delay_s`` seconds."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -81,7 +144,7 @@ def progress_bar(
     timer.daemon = True
     timer.start()
     try:
-        yield lambda k: bar.advance(task, k)
+        yield bar, task
     finally:
         timer.cancel()
         with lock:

@@ -19,7 +19,12 @@ import typer
 
 from posturelab.cli.console import bold, clean, out, print_json
 from posturelab.cli.progress import progress_bar
-from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
+from posturelab.cli.runner_options import (
+    QuietOption,
+    RunnerOption,
+    SchedulerOption,
+    WorkersOption,
+)
 from posturelab.defaults import DEFAULT_MEMBERS, DEFAULT_RUNNER, DEFAULT_SCENARIO, DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -46,9 +51,6 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 MAX_MEMBERS = 10_000_000
 """The largest ensemble ``run`` accepts; memory does not grow with it (outputs are streamed)."""
-QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="No progress bar on standard error.")
-]
 
 
 def _stop(message: str, code: int) -> typer.Exit:

@@ -43,3 +43,7 @@ SchedulerOption = Annotated[
         "local cluster is started on 127.0.0.1.",
     ),
 ]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar on standard error.")
+]
+"""Turns off the progress bar that long computations draw on a terminal's standard error."""

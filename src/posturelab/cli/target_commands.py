@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from posturelab.cli.console import bold, out, print_json, styled
-from posturelab.cli.runner_options import RunnerOption, SchedulerOption, WorkersOption
+from posturelab.cli.progress import work_progress
+from posturelab.cli.runner_options import (
+    QuietOption,
+    RunnerOption,
+    SchedulerOption,
+    WorkersOption,
+)
 from posturelab.defaults import (
     DEFAULT_CALIBRATION_MEMBERS,
     DEFAULT_CALIBRATION_REPLICATES,
@@ -125,10 +131,11 @@ def targets_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Hold every target of a scenario against its ensemble: figure, model interval, status."""
     from posturelab.engine.run import RunOptions
-    from posturelab.explore.targets import evaluate_targets, row_dict
+    from posturelab.explore.targets import evaluate_targets, targets_json
     from posturelab.runners import make_executor
     from posturelab.scenario.loader import load_scenario
     from posturelab.store import rundir
@@ -142,7 +149,11 @@ def targets_command(
         rundir.check_target(out_dir)
     size = design.shape[0] if design is not None else (members or TARGET_MEMBERS)
     options = RunOptions(members=size, seed=seed)
-    with make_executor(runner, workers, scheduler) as executor:
+    shown = not (json_out or quiet)
+    with (
+        make_executor(runner, workers, scheduler) as executor,
+        work_progress(f"{s.meta.id}: targets", enabled=shown),
+    ):
         report = evaluate_targets(
             s,
             options,
@@ -153,15 +164,7 @@ def targets_command(
     if out_dir is not None:
         _write_targets(out_dir, report)
     if json_out:
-        print_json(
-            {
-                "scenario": report.scenario,
-                "members": report.members,
-                "seed": report.seed,
-                "calibration": report.calibration,
-                "targets": [row_dict(r) for r in report.rows],
-            }
-        )
+        print_json(targets_json(report))
     else:
         print_target_table(report)
         if out_dir is not None:
@@ -175,21 +178,12 @@ def targets_command(
 
 
 def _write_targets(target: Path, report: Any) -> None:
-    from posturelab.explore.targets import row_dict
+    from posturelab.explore.targets import targets_json
     from posturelab.report.target_figures import save, target_intervals
     from posturelab.store import rundir
 
     with rundir.staging(target) as stage:
-        rundir.write_json(
-            stage / "targets.json",
-            {
-                "scenario": report.scenario,
-                "members": report.members,
-                "seed": report.seed,
-                "calibration": report.calibration,
-                "targets": [row_dict(r) for r in report.rows],
-            },
-        )
+        rundir.write_json(stage / "targets.json", targets_json(report))
         fig = target_intervals(report.rows, f"{report.scenario}: targets")
         save(fig, stage, "target_intervals")
 
@@ -221,6 +215,7 @@ def calibrate_command(
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     json_out: JsonOpt = False,
+    quiet: QuietOption = False,
 ) -> None:
     """History matching: rule out the parameter values the calibration targets contradict."""
     from posturelab.explore.calibration import history_match
@@ -237,7 +232,14 @@ def calibrate_command(
     path = out_file if out_file is not None else Path(f"calibration-{s.meta.id}.json")
     check_out(path)
     started = time.perf_counter()
-    with make_executor(runner, workers, scheduler) as executor:
+    with (
+        make_executor(runner, workers, scheduler) as executor,
+        work_progress(
+            f"{s.meta.id}: calibration",
+            enabled=not (json_out or quiet),
+            expected=waves * members * replicates,
+        ),
+    ):
         cal = history_match(
             s,
             loaded.origin,

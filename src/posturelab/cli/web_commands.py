@@ -54,12 +54,28 @@ def serve_command(
             help="MiB the runs directory may hold; a job that would exceed it fails.",
         ),
     ] = 4096,
+    calibration: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--calibration",
+            help="A calibration file (posturelab calibrate) to offer to clients (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (/api, /docs) and the browser dashboard (/)."""
     import uvicorn
 
     from posturelab.web.app import WebSettings, create_app
+    from posturelab.web.calibrations import CalibrationStore
     from posturelab.web.server import ServerLimits, uvicorn_config
+
+    store = CalibrationStore(runs_dir)
+    for path in calibration or ():
+        entry, _ = store.add_file(path)
+        out.print(
+            f"calibration {entry.id}: {path} ({entry.scenario}, {entry.nroy_members} NROY members)",
+            markup=False,
+        )
 
     hosts = tuple(allow_host or ()) or tuple(
         dict.fromkeys(("127.0.0.1", "localhost", "::1", *(() if host in WILDCARDS else (host,))))

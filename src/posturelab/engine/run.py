@@ -29,6 +29,7 @@ from posturelab.defaults import DEFAULT_CHUNK as DEFAULT_CHUNK
 from posturelab.defaults import DEFAULT_MEMBERS as DEFAULT_MEMBERS
 from posturelab.defaults import DEFAULT_SEED as DEFAULT_SEED
 from posturelab.engine.compiled import CompiledScenario, compile_scenario
+from posturelab.engine.observe import report_done, report_planned
 from posturelab.engine.sampling import Sampler, check_finite
 from posturelab.engine.simulate import ChunkOutput, simulate_chunk
 from posturelab.errors import PosturelabError
@@ -205,7 +206,9 @@ def compute_chunks(
         Chunk index -> the member indices of that chunk; any subset of a run's chunks (a resumed
         run passes only the missing ones).
     on_chunk
-        Called in this thread with every finished chunk, in order of completion.
+        Called in this thread with every finished chunk, in order of completion. An observer
+        opened with :func:`posturelab.engine.observe.observing` is told the members planned
+        and the members of each finished chunk.
     executor
         Where to run the chunks; ``None`` runs them one after another in this process, and so
         does a plan of a single chunk (no pool can speed it up; a lazily started one is then
@@ -235,6 +238,11 @@ def compute_chunks(
         raise ValueError("give design or chunk_designs, not both")
     attempts = dict.fromkeys(plan, 0)
     given_up: list[ChunkFailure] = []
+    report_planned(sum(int(members.size) for members in plan.values()))
+
+    def deliver(done: ChunkDone) -> None:
+        on_chunk(done)
+        report_done(done.output.members.size)
 
     def args(
         index: int,
@@ -269,7 +277,7 @@ def compute_chunks(
                     if failed(index, error, retry=True):
                         continue
                 else:
-                    on_chunk(done)
+                    deliver(done)
                 break
     else:
         pending: dict[Future[ChunkDone], int] = {}
@@ -292,7 +300,7 @@ def compute_chunks(
                 if failed(index, error, retry=True):
                     submit(index)
             else:
-                on_chunk(done)
+                deliver(done)
 
         try:
             for index in plan:

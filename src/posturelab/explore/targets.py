@@ -282,6 +282,17 @@ class TargetReport:
         ]
 
 
+def targets_json(report: TargetReport) -> dict[str, object]:
+    """A report as JSON-ready data (``posturelab targets --json`` and the API)."""
+    return {
+        "scenario": report.scenario,
+        "members": report.members,
+        "seed": report.seed,
+        "calibration": report.calibration,
+        "targets": [row_dict(r) for r in report.rows],
+    }
+
+
 def _unit(scenario: Scenario, target: Target) -> str:
     if target.campaign is not None:
         return CAMPAIGN_UNITS[target.campaign]

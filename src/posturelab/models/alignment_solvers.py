@@ -195,6 +195,20 @@ def _update_running(
     best_c[better] = idx[better] + offset
 
 
+def pair_sums(w: FloatArray, d: FloatArray) -> FloatArray:
+    """``E[b, c] = Σ_p w[b, p] d[c, p]``, accumulated over ``p`` in order.
+
+    A BLAS matrix product would give the same sums, but it picks its kernel, and so its
+    rounding, by the matrices' sizes: a member's energies would then change in the last bits
+    with the number of members in its chunk, and the ensemble would not be the same for every
+    chunk size. Pairs are few (``N(N-1)/2``), so the loop costs little.
+    """
+    e = np.zeros((w.shape[0], d.shape[0]), dtype=np.float64)
+    for p in range(w.shape[1]):
+        e += w[:, p, None] * d[None, :, p]
+    return e
+
+
 def solve_ensemble(
     propensities: npt.ArrayLike,
     sizes: npt.ArrayLike,
@@ -207,10 +221,12 @@ def solve_ensemble(
 
     For member ``m`` with pair weights ``w_m,ij = s_m,i s_m,j p_m,ij`` the energies of all
     configurations are one matrix product: ``E[m, c] = Σ_{i<j} w_m,ij D[c, ij]`` with ``D[c, ij] =
-    d_ij`` of configuration ``c``. Configurations are processed in chunks shared by all members
-    (``D`` is built once per chunk) and members in blocks so that ``members × configurations`` held
-    at once stays under ``max_block``. Definitions (global minimum, cohesion, ties) are those of
-    :func:`exact_landscape` and :func:`bloc_cohesion`.
+    d_ij`` of configuration ``c``, summed pair by pair in a fixed order (:func:`pair_sums`) so
+    that a member's energies do not depend on how many members share its block. Configurations
+    are processed in chunks shared by all members (``D`` is built once per chunk) and members in
+    blocks so that ``members × configurations`` held at once stays under ``max_block``.
+    Definitions (global minimum, cohesion, ties) are those of :func:`exact_landscape` and
+    :func:`bloc_cohesion`.
 
     Parameters
     ----------
@@ -269,7 +285,7 @@ def solve_ensemble(
         together = _together_mask(codes, members) if members is not None else None
         for m0 in range(0, n_members, member_block):
             m1 = min(n_members, m0 + member_block)
-            e = w[m0:m1] @ d.T  # (block, C)
+            e = pair_sums(w[m0:m1], d)  # (block, C)
             tb = tol[m0:m1]
             _update_running(best_e[m0:m1], best_c[m0:m1], e, start, tb)
             if together is not None:

@@ -17,6 +17,7 @@ draws under :data:`DRAW_LOCK`.
 
 from __future__ import annotations
 
+import os
 import textwrap
 import threading
 import warnings
@@ -26,7 +27,10 @@ from typing import Any
 
 import matplotlib
 
-matplotlib.use("Agg")
+if not os.environ.get("MPLBACKEND"):
+    # Figures are drawn for files; a backend chosen for the session (a Jupyter kernel's inline
+    # one, which shows the figures the Python API returns) is kept.
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np

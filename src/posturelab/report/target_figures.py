@@ -10,11 +10,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import matplotlib
 
-matplotlib.use("Agg")
+if not os.environ.get("MPLBACKEND"):
+    # Figures are drawn for files; a backend chosen for the session (a Jupyter kernel's inline
+    # one, which shows the figures the Python API returns) is kept.
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np

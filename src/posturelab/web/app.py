@@ -9,7 +9,8 @@ its scripts and style under ``/static``, served from the package.
 Rules the API keeps:
 
 - a client names a built-in scenario id or sends scenario text; never a server file path; run ids
-  are looked up in the catalogue, and figure names in the run's own list of figures;
+  are looked up in the catalogue, figure names in the run's own list of figures, and calibration
+  ids among the files of ``RUNS_DIR/calibrations`` (:mod:`posturelab.web.calibration_routes`);
 - lever values are checked by the same rules as ``--set LEVER=VALUE``;
 - every error, whatever its status (400, 404, 405, 409, 413, 422, 429, 500), answers with one
   JSON :class:`ErrorBody`: ``detail`` and a non-empty ``problems`` list (file, line, column,
@@ -48,6 +49,8 @@ from posturelab.store import catalogue
 from posturelab.store.diskio import StorageError
 from posturelab.version import package_version
 from posturelab.web import service
+from posturelab.web.calibration_routes import add_routes, job_design
+from posturelab.web.calibrations import CalibrationStore
 from posturelab.web.guards import (
     REQUEST,
     ApiError,
@@ -122,14 +125,22 @@ class ScenarioRef(BaseModel):
 
 
 class JobBody(ScenarioRef):
-    """A job: an ensemble (``run``), a paired comparison A - B, or the scenario's claims."""
+    """A job: an ensemble (``run``), a comparison A - B, the claims, or the targets table."""
 
-    kind: Literal["run", "compare", "claims"] = "run"
+    kind: Literal["run", "compare", "claims", "targets"] = "run"
     levers_b: LeverMap = Field(default_factory=dict, description="Lever overrides of setting B.")
     variant_b: str | None = None
-    members: int = Field(default=200, ge=2, le=10_000_000, description="Ensemble size.")
+    members: int | None = Field(
+        default=None,
+        ge=2,
+        le=10_000_000,
+        description="Ensemble size (default 200, or every NROY member of the calibration).",
+    )
     seed: int = Field(default=DEFAULT_SEED, ge=0, le=2**63 - 1)
     claims: list[str] | None = Field(default=None, description="Claim ids (default: all).")
+    calibration: str | None = Field(
+        default=None, description="A calibration id (GET /api/calibrations): run on its members."
+    )
 
 
 class ProblemBody(BaseModel):
@@ -150,8 +161,8 @@ class ErrorBody(BaseModel):
 
 
 _ERROR_TEXTS = {
-    400: "A scenario, lever or claim problem (located), or a Host header not allowed.",
-    404: "No such scenario, job, run or figure.",
+    400: "A scenario, lever, claim or calibration problem (located), or a Host not allowed.",
+    404: "No such scenario, job, run, figure or calibration.",
     405: "The path does not take this method.",
     409: "The job has not finished, or failed.",
     413: "The request body is over the limit.",
@@ -216,6 +227,8 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     )
     app.state.registry = registry
     app.state.settings = cfg
+    store = CalibrationStore(cfg.runs_dir)
+    add_routes(app, store, registry)
     # Built-in scenarios are package data: validated once per application, then reused.
     builtins: dict[str, LoadedScenario] = {}
     details: dict[str, dict[str, Any]] = {}
@@ -340,14 +353,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     # ---- jobs
     @app.post("/api/jobs", status_code=202)
     def start_job(body: JobBody) -> dict[str, Any]:
-        """Queue a run, comparison or claims job; poll ``/api/jobs/{id}`` for its progress."""
-        if body.members > cfg.max_members:
-            raise ApiError(
-                400,
-                f"members must be at most {cfg.max_members} on this server, got {body.members}",
-                path="members",
-            )
+        """Queue a run, comparison, claims or targets job; poll ``/api/jobs/{id}``."""
         loaded = resolve(body.scenario, body.text)
+        calibration, members = job_design(store, body, loaded, cfg.max_members)
         s = loaded.scenario
         levers = service.lever_values(s, body.levers, body.variant)
         levers_b = service.lever_values(s, body.levers_b, body.variant_b, option="levers_b")
@@ -367,8 +375,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
             loaded,
             levers,
             levers_b,
-            RunOptions(members=body.members, seed=body.seed),
+            RunOptions(members=members, seed=body.seed),
             body.claims,
+            calibration,
         )
         try:
             job = registry.submit(request)
@@ -456,6 +465,10 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         from posturelab.report.html import build_report
 
         row = _catalogued(cfg.runs_dir, run_id)
+        manifest = row.get("manifest") or {}
+        if manifest.get("calibration"):  # the calibration file by its public name
+            calibration = public_paths(manifest["calibration"], cfg.runs_dir)
+            row = {**row, "manifest": {**manifest, "calibration": calibration}}
         return HTMLResponse(build_report(row, cfg.runs_dir))
 
     # ---- dashboard

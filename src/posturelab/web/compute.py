@@ -1,10 +1,16 @@
-"""The work of one API job: a run, a comparison or a claims evaluation, through the service.
+"""The work of one API job: a run, a comparison, a claims or a targets evaluation.
 
 Each kind calls :mod:`posturelab.api` exactly as the command line does (a run through the durable
 runner to its run directory; an analysis to its result directory), under the server's runs
 directory, registered in its catalogue. A scenario sent as text is kept as
 ``scenarios/SHA256.yaml`` in the runs directory, so that a report can show it later. Figures
 drawn for the client are kept as SVG text in the job's result.
+
+A job given a calibration (a file of the server's
+:class:`~posturelab.web.calibrations.CalibrationStore`) runs on its NROY members exactly as
+``--calibration FILE`` does on the command line; its result names the calibration's id and the
+SHA-256 of its file. A targets job computes what ``posturelab targets --json`` prints
+(:func:`posturelab.explore.targets.targets_json`) and draws the range-against-interval figure.
 
 This module knows nothing of the job queue (:mod:`posturelab.web.jobs` imports it, never the
 other way round).
@@ -17,6 +23,7 @@ directory is already over it, and a run before it computes when its files would 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,13 +40,14 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from posturelab.api import ClaimsResult, Comparison, Ensemble
+    from posturelab.web.calibrations import StoredCalibration
     from posturelab.web.service import SeriesQuantiles
 
 SCENARIO_COPIES = "scenarios"
 RUNNER = "sequential"
 """Jobs run in the server's worker threads, each in its own thread (no process pool per job)."""
 
-JobKind = Literal["run", "compare", "claims"]
+JobKind = Literal["run", "compare", "claims", "targets"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,16 @@ class JobRequest:
     levers_b: dict[str, LeverValue]
     options: RunOptions
     claims: list[str] | None = None
+    calibration: StoredCalibration | None = None
+
+    def calibration_json(self) -> dict[str, Any] | None:
+        """The calibration the job runs on, as its answers name it (``None``: the prior)."""
+        if self.calibration is None:
+            return None
+        return {
+            **self.calibration.to_json(),
+            "members_used": self.options.members,
+        }
 
 
 @dataclass(frozen=True)
@@ -68,12 +86,18 @@ class JobResult:
         Setting -> quantiles over members per month of every series (runs and comparisons).
     svgs
         Figures drawn for the client, by file name.
+    document
+        A targets job's table (as ``posturelab targets --json`` prints it).
+    calibration
+        The calibration the job ran on (id, file, sha256, members), or ``None``.
     """
 
     run_id: str | None
     analysis: Ensemble | Comparison | ClaimsResult | None
     series: Mapping[str, SeriesQuantiles] | None = None
     svgs: Mapping[str, str] = field(default_factory=dict)
+    document: Mapping[str, Any] | None = None
+    calibration: Mapping[str, Any] | None = None
 
     @property
     def figures(self) -> list[str]:
@@ -83,8 +107,9 @@ class JobResult:
 
     def summary(self) -> dict[str, Any]:
         """The result directory's ``summary.json``, with the names of every figure."""
-        document = {} if self.analysis is None else self.analysis.to_json()
+        document = dict(self.document or {}) if self.analysis is None else self.analysis.to_json()
         document["figures"] = self.figures
+        document["calibration"] = None if self.calibration is None else dict(self.calibration)
         return document
 
 
@@ -129,10 +154,20 @@ def run_job(
     if loaded.origin.startswith("<upload"):
         keep_scenario_text(runs_dir, loaded.text, loaded.sha256)
     if request.kind == "run":
-        return _run(request, runs_dir, advance, budget)
+        return dataclasses.replace(
+            _run(request, runs_dir, advance, budget), calibration=request.calibration_json()
+        )
     if request.kind == "compare":
-        return _compare(request, runs_dir, advance)
-    return _claims(request, runs_dir, advance)
+        result = _compare(request, runs_dir, advance)
+    elif request.kind == "claims":
+        result = _claims(request, runs_dir, advance)
+    else:
+        result = _targets(request, advance)
+    return dataclasses.replace(result, calibration=request.calibration_json())
+
+
+def _calibration_path(request: JobRequest) -> Path | None:
+    return None if request.calibration is None else request.calibration.path
 
 
 def _run(
@@ -156,6 +191,7 @@ def _run(
     diskio.ensure_budget(runs_dir, estimate, budget)
     ensemble = api.run(
         request.loaded,
+        calibration=_calibration_path(request),
         members=request.options.members,
         seed=request.options.seed,
         levers=request.levers,
@@ -196,6 +232,7 @@ def _compare(request: JobRequest, runs_dir: Path, advance: Callable[[int], None]
         seed=request.options.seed,
         runner=RUNNER,
         runs_dir=runs_dir,
+        calibration=_calibration_path(request),
     )
     advance(2 * request.options.members)
     return JobResult(
@@ -218,6 +255,30 @@ def _claims(request: JobRequest, runs_dir: Path, advance: Callable[[int], None])
         seed=request.options.seed,
         runner=RUNNER,
         runs_dir=runs_dir,
+        calibration=_calibration_path(request),
     )
     advance(len(result.claims))
     return JobResult(result.run_id, result)
+
+
+def _targets(request: JobRequest, advance: Callable[[int], None]) -> JobResult:
+    from posturelab.explore.calibration_file import calibrated_design, read_calibration
+    from posturelab.explore.targets import evaluate_targets, targets_json
+    from posturelab.report import figures
+    from posturelab.report.target_figures import target_intervals
+
+    s = request.loaded.scenario
+    design = None
+    label = None
+    if request.calibration is not None:
+        data = read_calibration(request.calibration.path, request.loaded)
+        design = calibrated_design(data["design"], request.options.members)
+        label = (
+            f"the NROY members of calibration {request.calibration.id} "
+            f"(sha256 {request.calibration.sha256[:12]}...)"
+        )
+    report = evaluate_targets(s, request.options, design=design, calibration=label)
+    advance(len(report.rows))
+    with figures.DRAW_LOCK:
+        svg = svg_of(target_intervals(report.rows, f"{s.meta.id}: targets"))
+    return JobResult(None, None, svgs={"target_intervals.svg": svg}, document=targets_json(report))

@@ -163,7 +163,7 @@ def host_name(header: str) -> str:
     return value
 
 
-PATH_KEYS = frozenset({"run_dir", "scenario_origin", "path", "runs_dir", "out"})
+PATH_KEYS = frozenset({"run_dir", "scenario_origin", "path", "runs_dir", "out", "file"})
 """Keys whose values are file paths in manifests and summaries."""
 
 

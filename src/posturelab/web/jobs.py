@@ -1,4 +1,4 @@
-"""Jobs of the HTTP API: runs, comparisons and claim evaluations in a bounded worker pool.
+"""Jobs of the HTTP API: runs, comparisons, claims and targets in a bounded worker pool.
 
 A :class:`JobRegistry` is created by the application factory and owns a
 :class:`~concurrent.futures.ThreadPoolExecutor` of ``max_workers`` threads. A job is accepted only
@@ -45,13 +45,16 @@ class Job:
     id
         A random hexadecimal id.
     kind
-        ``run``, ``compare`` or ``claims``.
+        ``run``, ``compare``, ``claims`` or ``targets``.
     status
         ``queued``, ``running``, ``done`` or ``failed``.
     done, total
-        Progress in members (a comparison counts both settings; claims count their claims).
+        Progress in members (a comparison counts both settings; claims and targets count
+        themselves).
     result
         On success: the run or analysis, its series quantiles and figures.
+    calibration
+        The calibration the job runs on (id, file, sha256, members), or ``None``.
     """
 
     id: str
@@ -67,6 +70,7 @@ class Job:
     started: float | None = None
     finished: float | None = None
     result: JobResult | None = None
+    calibration: dict[str, Any] | None = None
 
     def status_dict(self) -> dict[str, Any]:
         """The job's state as a JSON-ready mapping (without its result)."""
@@ -84,6 +88,7 @@ class Job:
             "problems": self.problems,
             "elapsed_s": elapsed,
             "run_id": None if self.result is None else self.result.run_id,
+            "calibration": self.calibration,
         }
 
 
@@ -139,12 +144,15 @@ class JobRegistry:
             total *= 2
         elif request.kind == "claims":
             total = len(request.claims or request.loaded.scenario.claims)
+        elif request.kind == "targets":
+            total = len(request.loaded.scenario.targets)
         job = Job(
             uuid.uuid4().hex,
             request.kind,
             request.loaded.scenario.meta.id,
             request.options.members,
             max(total, 1),
+            calibration=request.calibration_json(),
         )
         with self._lock:
             busy = sum(1 for j in self._jobs.values() if j.status in ("queued", "running"))

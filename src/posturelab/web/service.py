@@ -140,7 +140,41 @@ def scenario_detail(loaded: LoadedScenario) -> dict[str, Any]:
         "indicators": indicators,
         "variants": [{"id": v.id, "description": v.description, "set": v.set} for v in s.variants],
         "campaign": has_campaign,
+        "targets": target_entries(s),
     }
+
+
+def target_entries(scenario: Scenario) -> list[dict[str, Any]]:
+    """The scenario's targets for a client: statement, quantity, published figure and its source.
+
+    ``published`` is ``{"range": [low, high]}`` or ``{"value": v, "sd": sd}``; ``source`` is the
+    source's id, publisher, title, date and address (``url``, or ``None``).
+    """
+    from posturelab.explore.targets import quantity_label
+
+    sources = {src.id: src for src in scenario.sources}
+    out = []
+    for t in scenario.targets:
+        src = sources.get(t.source)
+        out.append(
+            {
+                "id": t.id,
+                "statement": t.statement,
+                "use": t.use,
+                "quantity": quantity_label(t),
+                "published": {"range": list(t.range)}
+                if t.range is not None
+                else {"value": t.value, "sd": t.sd},
+                "source": {
+                    "id": t.source,
+                    "publisher": None if src is None else src.publisher,
+                    "title": None if src is None else src.title,
+                    "date": None if src is None else src.date,
+                    "url": None if src is None else src.url,
+                },
+            }
+        )
+    return out
 
 
 def _clean(values: np.ndarray) -> list[float | None]:

@@ -169,6 +169,7 @@ function useScenario(ref, detail) {
   $("claims").disabled = detail.claims.length === 0;
   $("campaign").disabled = !detail.campaign;
   for (const id of ["summary", "series-picker", "charts", "claims-out", "campaign-out", "bloc-out"]) $(id).replaceChildren();
+  if (window.PostureTargets) PostureTargets.scenarioChanged(detail);
   setStatus("ready");
 }
 
@@ -246,6 +247,7 @@ async function startJob(kind) {
     levers: leverValues("levers-a"),
   });
   if (kind === "compare") payload.levers_b = leverValues("levers-b");
+  if (window.PostureTargets) Object.assign(payload, PostureTargets.jobFields());
   setStatus(`${kind}: queued`, 0, 1);
   const job = await post("/api/jobs", payload);
   state.job = job.id;
