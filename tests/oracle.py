@@ -94,6 +94,10 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> d
     nf = len(forces)
 
     ground_full, ground, air, pers0 = [0.0] * nf, [0.0] * nf, [0.0] * nf, [0.0] * nf
+    # Armour valued against its answer (models/scoring.armour_factor): the armour score, the
+    # effective armour count and the effective anti-armour weapons of every force.
+    armour, tanks, answers = [0.0] * nf, [0.0] * nf, [0.0] * nf
+    armour_classes = model.forces.armour
     for f, fid in enumerate(forces):
         pre = f"forces.{fid}"
         q = v.get(f"{pre}.quality", 1.0)
@@ -110,6 +114,13 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> d
         ground[f] = ground_full[f] * fwd
         air[f] = v.get(f"{pre}.aircraft", 0.0) * q * r * fwd
         pers0[f] = v.get(f"{pre}.personnel", 0.0)
+        if armour_classes:
+            held = [c for c in armour_classes if c in model.forces.equipment.get(fid, ())]
+            count = sum(v[f"{pre}.equipment.{c}"] for c in held)
+            weighted = sum(v[f"{pre}.equipment.{c}"] * v[f"scoring.weights.{c}"] for c in held)
+            armour[f] = weighted * q * r * fwd
+            tanks[f] = count * q * r * fwd
+            answers[f] = v.get(f"{pre}.anti_armour", count) * q * r * fwd
     pers = list(pers0)
     w_air = v["scoring.aircraft_weight"]
     capability = _capability(model, v, arms, i)
@@ -225,7 +236,22 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> d
                         daily[day] += overlap * rate
             return daily
 
+        a0 = sum(ground[f] * strength(f) for f in c.attacker_forces)
         d0 = sum(ground[f] * strength(f) for f in defending)
+        if "scoring.anti_armour.loss_share" in v:
+
+            def factor(side, other) -> float:
+                n_tanks = sum(tanks[f] * strength(f) for f in side)
+                if n_tanks <= 0:
+                    return 1.0
+                x = sum(answers[f] * strength(f) for f in other) / n_tanks
+                short = max(0.0, 1.0 - x / v["scoring.anti_armour.reference_ratio"])
+                return 1.0 / (1.0 - v["scoring.anti_armour.loss_share"] * short)
+
+            m_a = factor(c.attacker_forces, defending)
+            m_d = factor(defending, c.attacker_forces)
+            a0 += (m_a - 1.0) * sum(armour[f] * strength(f) for f in c.attacker_forces)
+            d0 += (m_d - 1.0) * sum(armour[f] * strength(f) for f in defending)
         d0 *= 1.0 - term("sof_disruption", 0.0)
         reinf_d = schedule(c.defender_reinforcements, warning if warned else 0.0)
         if warned:
@@ -241,7 +267,7 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> d
             chem = min(term("chemical_degradation", 0.0), 0.95)
             rho_f = [1.0 - chem if t < term("chemical_days", 0.0) else 1.0 for t in range(days)]
         params = ADMParams(
-            A0=sum(ground[f] * strength(f) for f in c.attacker_forces),
+            A0=a0,
             D0=d0 * ready(0),
             Acas0=sum(air[f] * strength(f) for f in c.attacker_forces) * term("cas_share", 1.0),
             Dcas0=sum(air[f] * strength(f) for f in defending) * term("cas_share", 1.0),

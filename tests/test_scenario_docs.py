@@ -66,12 +66,19 @@ def member_lines(payload: dict[str, Any]) -> list[str]:
     attacker = sum(r["ground"] for r in forces if r["side"] == "attacker")
     defender = sum(r["ground"] for r in forces if r["side"] != "attacker")
     arriving = sum(payload["params"]["reinforcement_D"])
+    a0, d0 = _first(payload["params"]["A0"]), _first(payload["params"]["D0"])
     s = payload["summary"]
     return [
         f"Scored ground forces at every median: attacker {attacker:.0f}, defender {defender:.0f} "
-        f"tank equivalents, with {arriving:.0f} more arriving for the defender; the campaign "
-        f"stops on day {s['days_run']} ({s['stop_reason']}) at {s['final_X']:.1f} km.",
+        f"tank equivalents ({a0:.0f} and {d0:.0f} as the campaign opens, with armour valued "
+        f"against its answer and the defender's readiness), with {arriving:.0f} more arriving "
+        f"for the defender; the campaign stops on day {s['days_run']} ({s['stop_reason']}) at "
+        f"{s['final_X']:.1f} km.",
     ]
+
+
+def _first(value: Any) -> float:
+    return float(value[0] if isinstance(value, list) else value)
 
 
 def commands(page: str) -> list[list[str]]:

@@ -87,6 +87,10 @@ class Campaign:
     milestones
         For a campaign built from a scenario: the day each of the theatre's milestones is
         reached, beside its observed record.
+    armour_factors
+        For a campaign built from a scenario that declares ``scoring.anti_armour``: the factor
+        on the attacker's and on the defender's armour (its value against the other side's
+        answer, ``docs/models/campaign.md``); ``None`` otherwise.
     """
 
     params: ADMParams
@@ -101,6 +105,7 @@ class Campaign:
     member: int | None = None
     forces: tuple[ScoredForce, ...] = ()
     milestones: tuple[MemberMilestone, ...] = ()
+    armour_factors: tuple[float, float] | None = None
 
     @property
     def final(self) -> Mapping[str, float]:
@@ -158,6 +163,9 @@ class Campaign:
                 "month": self.month,
                 "member": self.member,
                 "forces": [f.to_json() for f in self.forces],
+                "armour_factors": None
+                if self.armour_factors is None
+                else dict(zip(("attacker", "defender"), self.armour_factors, strict=True)),
             }
             payload["milestones"] = [m.to_json() for m in self.milestones]
         return payload
@@ -320,6 +328,9 @@ def campaign(
             for f in built.forces
         ),
         milestones=milestones,
+        armour_factors=None
+        if built is None or built.armour_factors is None
+        else (float(built.armour_factors[0]), float(built.armour_factors[1])),
     )
 
 

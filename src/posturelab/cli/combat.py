@@ -174,6 +174,13 @@ def render_forces(result: Campaign) -> None:
             f"{row.aircraft:,.1f}",
         )
     out.print(table)
+    if result.armour_factors is not None:
+        attacker, defender = result.armour_factors
+        out.print(
+            "Armour valued against its answer (scoring.anti_armour): the attacker's counts "
+            f"{attacker:.2f} times its weight, the defender's {defender:.2f}; the ground column "
+            "is the additive score."
+        )
 
 
 def register(app: typer.Typer, fit_app: typer.Typer) -> None:

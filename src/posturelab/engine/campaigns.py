@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from posturelab.engine.contest_specs import ContestSpec, ContestsSpec, ReinforcementSpec
 from posturelab.engine.forces import ForceScores
-from posturelab.models import campaign, campaign_mechanisms, theatres
+from posturelab.models import campaign, campaign_mechanisms, scoring, theatres
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
@@ -124,6 +124,36 @@ def _reinforcement_schedule(
     return theatres.arrival_schedule(lethality, start, spread, days)
 
 
+def armour_factors(
+    attacking: IntArray,
+    defending: IntArray,
+    p: Mapping[str, FloatArray],
+    scores: ForceScores,
+    strength: FloatArray,
+    rows: IntArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Factors on the attacker's and the defender's armour scores, each of shape (rows,).
+
+    Each side's armour is valued against the other side's effective anti-armour weapons per
+    tank (:func:`posturelab.models.scoring.armour_factor`); both are 1 where the scenario has no
+    ``scoring.anti_armour`` section or a side has no armour.
+    """
+    if "scoring.anti_armour.loss_share" not in p:
+        return np.ones(rows.size), np.ones(rows.size)
+    reference = p["scoring.anti_armour.reference_ratio"][rows]
+    share = p["scoring.anti_armour.loss_share"][rows]
+    count = scores.armour_count * strength
+    answer = scores.answer * strength
+
+    def factor(side: IntArray, other: IntArray) -> FloatArray:
+        tanks = count[np.ix_(rows, side)].sum(axis=1)
+        answers = answer[np.ix_(rows, other)].sum(axis=1)
+        x = np.divide(answers, tanks, out=np.full(rows.size, np.inf), where=tanks > 0)
+        return scoring.armour_factor(x, reference, share)
+
+    return factor(attacking, defending), factor(defending, attacking)
+
+
 def campaign_inputs(
     spec: ContestsSpec,
     contest: ContestSpec,
@@ -137,6 +167,8 @@ def campaign_inputs(
 
     The attacker's lethality is its forward ground score in the theatre; the defender's is the
     defender's and the patron's ground score there; close air support is their effective aircraft.
+    Where the scenario values armour against its answer, each side's armour score in place is
+    multiplied by :func:`armour_factors` (reinforcements count at their additive score).
     Reinforcements arrive on the schedules of :mod:`posturelab.models.theatres`. The optional
     mechanisms of :mod:`posturelab.models.campaign_mechanisms` (warning and surprise, strikes on
     air bases, weather and night, special forces, chemical attacks) apply where the contest's
@@ -152,7 +184,15 @@ def campaign_inputs(
         {name: p[f"{pre}.{name}"][rows] for name in OPTIONAL_TERMS if f"{pre}.{name}" in p}
     )
     objective = p[contest.objective][rows] if contest.objective else np.full(rows.size, np.inf)
+    attacking = contest.attacker_forces
+    a0 = ground[np.ix_(rows, attacking)].sum(axis=1)
     d0 = ground[np.ix_(rows, defending)].sum(axis=1)
+    if "scoring.anti_armour.loss_share" in p:
+        # Armour valued against the other side's answer to it (models/scoring.armour_factor).
+        m_a, m_d = armour_factors(attacking, defending, p, scores, strength, rows)
+        armour = scores.armour * strength
+        a0 = a0 + (m_a - 1.0) * armour[np.ix_(rows, attacking)].sum(axis=1)
+        d0 = d0 + (m_d - 1.0) * armour[np.ix_(rows, defending)].sum(axis=1)
     n = rows.size
 
     def term(name: str, default: float) -> FloatArray:
@@ -194,7 +234,7 @@ def campaign_inputs(
     if ramp is not None:
         reinforcement_d = ramp if reinforcement_d is None else reinforcement_d + ramp
     params = campaign.ADMParams(
-        A0=ground[np.ix_(rows, contest.attacker_forces)].sum(axis=1),
+        A0=a0,
         D0=d0,
         Acas0=air[np.ix_(rows, contest.attacker_forces)].sum(axis=1) * cas_share,
         Dcas0=air[np.ix_(rows, defending)].sum(axis=1) * cas_share,

@@ -36,6 +36,14 @@ class ForceScores:
         The scoring weight of one aircraft in tank equivalents, shape (members,).
     personnel
         Initial personnel (0 where a force gives none).
+    armour
+        The part of ``ground`` scored from the armour classes of ``scoring.anti_armour``.
+    armour_count
+        Effective armour: the count of the armour classes times quality, readiness and forward
+        share (the tanks an opponent must answer).
+    answer
+        Effective anti-armour weapons: the force's declared ``anti_armour`` (else its armour
+        count) times quality, readiness and forward share. All three are 0 without the section.
     """
 
     ground: FloatArray
@@ -43,6 +51,9 @@ class ForceScores:
     aircraft: FloatArray
     air_weight: FloatArray
     personnel: FloatArray
+    armour: FloatArray
+    armour_count: FloatArray
+    answer: FloatArray
 
     def total(self, strength: FloatArray) -> FloatArray:
         """Combined ground and air score of every force at the given strength factors."""
@@ -56,6 +67,9 @@ def score_forces(frame: Frame, p: Mapping[str, FloatArray], n: int) -> ForceScor
     ground_full = np.zeros((n, count))
     aircraft = np.zeros((n, count))
     personnel = np.zeros((n, count))
+    armour = np.zeros((n, count))
+    armour_count = np.zeros((n, count))
+    answer = np.zeros((n, count))
     one = np.ones(n)
     for f, force_id in enumerate(frame.forces.ids):
         prefix = f"forces.{force_id}"
@@ -79,4 +93,25 @@ def score_forces(frame: Frame, p: Mapping[str, FloatArray], n: int) -> ForceScor
             aircraft[:, f] = p[f"{prefix}.aircraft"] * quality * readiness * forward
         if f"{prefix}.personnel" in p:
             personnel[:, f] = p[f"{prefix}.personnel"]
-    return ForceScores(ground, ground_full, aircraft, p["scoring.aircraft_weight"], personnel)
+        if frame.forces.armour:
+            # Armour and the answer to it, counted with the same quality, readiness and forward
+            # share as the score (models/scoring.armour_factor).
+            effective = quality * readiness * forward
+            tanks = [c for c in frame.forces.armour if c in classes]
+            n_armour = sum((p[f"{prefix}.equipment.{c}"] for c in tanks), np.zeros(n))
+            armour_count[:, f] = n_armour * effective
+            armour[:, f] = effective * sum(
+                (p[f"{prefix}.equipment.{c}"] * p[f"scoring.weights.{c}"] for c in tanks),
+                np.zeros(n),
+            )
+            answer[:, f] = p.get(f"{prefix}.anti_armour", n_armour) * effective
+    return ForceScores(
+        ground,
+        ground_full,
+        aircraft,
+        p["scoring.aircraft_weight"],
+        personnel,
+        armour,
+        armour_count,
+        answer,
+    )

@@ -34,6 +34,8 @@ class ForceTable:
     relocatable: BoolArray
     equipment: dict[str, tuple[str, ...]]
     """Equipment classes counted in each force (empty where it has a pre-scored lethality)."""
+    armour: tuple[str, ...] = ()
+    """The equipment classes that are armour (``scoring.anti_armour.armour``); empty without it."""
 
     def select(self, actor: str, theatres: tuple[str, ...]) -> NDArray[np.int64]:
         """Indices of ``actor``'s forces located in any of ``theatres``."""
@@ -135,6 +137,7 @@ def build_frame(scenario: Scenario, levers: Mapping[str, LeverValue]) -> Frame:
         theatre=tuple(theatre_of.get(f.location) for f in scenario.forces),
         relocatable=np.array([f.relocatable for f in scenario.forces], dtype=bool),
         equipment={f.id: tuple(f.equipment) for f in scenario.forces},
+        armour=tuple(scenario.scoring.anti_armour.armour) if scenario.scoring.anti_armour else (),
     )
     frame = Frame(
         scenario_id=scenario.meta.id,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from posturelab.engine.campaigns import TheatreContext, campaign_inputs
+from posturelab.engine.campaigns import TheatreContext, armour_factors, campaign_inputs
 from posturelab.engine.compiled import CompiledScenario
 from posturelab.engine.contest_specs import ContestSpec, ContestsSpec
 from posturelab.engine.forces import ForceScores, score_forces
@@ -55,6 +55,8 @@ class ScenarioCampaign:
     contest: str
     month: str
     forces: tuple[ScoredForce, ...]
+    armour_factors: tuple[float, float] | None = None
+    """The factors on the attacker's and the defender's armour (None without the section)."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,12 @@ def scenario_campaign(
         for side, index in sides
         for f in index
     )
+    factors = None
+    if "scoring.anti_armour.loss_share" in p:
+        defending = np.concatenate([c.defender_forces, c.patron_home_forces])
+        first = np.arange(1, dtype=np.int64)
+        m_a, m_d = armour_factors(c.attacker_forces, defending, p, scores, strength, first)
+        factors = (float(m_a[0]), float(m_d[0]))
     return ScenarioCampaign(
-        at_peace.params, at_peace.days, c.id, model.months[at_peace.month], rows
+        at_peace.params, at_peace.days, c.id, model.months[at_peace.month], rows, factors
     )

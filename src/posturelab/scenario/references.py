@@ -203,8 +203,19 @@ def _lever_refs(data: dict[str, Any]) -> Found:
 def _scoring_refs(data: dict[str, Any]) -> Found:
     scoring = data.get("scoring")
     weights = scoring.get("weights") if isinstance(scoring, dict) else None
+    anti = scoring.get("anti_armour") if isinstance(scoring, dict) else None
+    for i, item in _items(data, "forces") if anti is None else ():
+        if item.get("anti_armour") is not None:
+            need = "a scoring.anti_armour section (the armour classes, reference_ratio, loss_share)"
+            yield (("forces", i, "anti_armour"), f"a force's anti_armour needs {need}")
     if not isinstance(weights, dict):
         return
+    armour = anti.get("armour") if isinstance(anti, dict) else None
+    for j, key in enumerate(armour if isinstance(armour, list) else ()):
+        if isinstance(key, str) and key not in weights:
+            known = ", ".join(sorted(weights))
+            message = f"armour class {key!r} has no weight in scoring.weights (known: {known})"
+            yield (("scoring", "anti_armour", "armour", j), message)
     for i, item in _items(data, "forces"):
         equipment = item.get("equipment")
         if isinstance(equipment, dict):

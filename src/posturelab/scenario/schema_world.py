@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     Field,
     StringConstraints,
     field_validator,
@@ -25,8 +26,13 @@ from posturelab.scenario.quantity import (
     Fraction,
     NonNegative,
     Positive,
+    Quantity,
     UnitInterval,
+    within,
 )
+
+LossShare = Annotated[Quantity, AfterValidator(within(0.0, 0.95))]
+"""A share of losses below 1, so that the armour factor 1/(1-s) stays bounded."""
 
 
 class Source(Strict):
@@ -237,6 +243,14 @@ class Force(Strict):
     quality: Positive | None = None
     forward_share: Fraction | None = None
     relocatable: bool = False
+    anti_armour: NonNegative | None = Field(
+        default=None,
+        description=(
+            "Effective anti-armour weapons (tanks, anti-tank guns, guided missiles and rocket "
+            "launchers able to stop the opposing armour); needs scoring.anti_armour. Where not "
+            "given, a force's answer is its count of the armour classes."
+        ),
+    )
 
     @model_validator(mode="after")
     def _scored_once(self) -> Force:
@@ -245,6 +259,34 @@ class Force(Strict):
                 "give either 'equipment' (scored) or 'lethality' (pre-scored), not both"
             )
         return self
+
+
+class AntiArmour(Strict):
+    """Armour valued against the opponent's answer to it (``posturelab.models.scoring``).
+
+    A side's armour score is multiplied by ``1 / (1 - s (1 - min(x / x_ref, 1)))``, where ``x`` is
+    the opponent's effective anti-armour weapons per tank of the side.
+    """
+
+    armour: Annotated[list[Id], Field(min_length=1)] = Field(
+        description="Equipment classes that are armour (their counts and weighted scores)."
+    )
+    reference_ratio: Positive = Field(
+        description="Anti-armour weapons per opposing tank at which the additive weights hold."
+    )
+    loss_share: LossShare = Field(
+        description=(
+            "Share of a tank force's combat losses caused by the opponent's anti-armour fire "
+            "when the answer is at the reference; at most 0.95."
+        )
+    )
+
+    @field_validator("armour")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"armour classes must be distinct, got {value}")
+        return value
 
 
 class Scoring(Strict):
@@ -258,6 +300,10 @@ class Scoring(Strict):
             "Tank equivalents per soldier of a force scored by its equipment (its personnel "
             "counted as infantry, as weapon-effectiveness schemes count small arms)."
         ),
+    )
+    anti_armour: AntiArmour | None = Field(
+        default=None,
+        description="Value armour against the opponent's answer to it in campaigns.",
     )
 
 
