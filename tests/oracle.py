@@ -354,7 +354,20 @@ def run_member(model: CompiledScenario, p: dict, draws, i: int, arms: dict) -> d
             )
         tripwire = sum(pers[f] * weights[f] for f in range(nf))
         base = v[f"{pre}.base_credibility"]
-        cred = (base + (1 - base) * tripwire / (tripwire + v[f"{pre}.tripwire_half"])) * (
+        # The tripwire's form (structure: saturating 0, flat 1, threshold 2), per member.
+        choice = c.tripwire
+        form, threshold = 0, math.inf
+        if choice is not None:
+            form = round(v[choice.parameter]) if choice.parameter else int(choice.fixed)
+            if choice.terms.get("threshold"):
+                threshold = v[choice.terms["threshold"]]
+        if form == 0:
+            share = tripwire / (tripwire + v[f"{pre}.tripwire_half"])
+        elif form == 2:
+            share = 1.0 if tripwire >= threshold else 0.0
+        else:
+            share = 0.0
+        cred = (base + (1 - base) * share) * (
             1 - v.get(f"{pre}.distraction_weight", 0.0) * is_distracted
         )
         keep = 1.0

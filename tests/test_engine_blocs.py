@@ -83,7 +83,12 @@ def test_engine_alignment_equals_a_direct_solve(korea, base):
     for item in korea.propensities:
         i, j = index[item.a], index[item.b]
         prop[:, i, j] = prop[:, j, i] = p[f"propensities.{item.a}-{item.b}"]
-    active = {"rus_dprk_treaty_pledge", "exercises_us_rok", "exercises_dprk_rus"}
+    active = {
+        "rus_dprk_treaty_pledge",
+        "rus_dprk_treaty_prc_dprk",
+        "exercises_us_rok",
+        "exercises_dprk_rus",
+    }
     for shift in korea.propensity_shifts:
         factor = 0.5 if shift.id.startswith("usfk_vs_china") else float(shift.id in active)
         i, j = index[shift.a], index[shift.b]
@@ -151,15 +156,15 @@ def _korea_text() -> str:
     ("old", "new", "where", "message"),
     [
         (
-            "- {kind: relation, relation: rus_dprk_treaty}",
-            "- {kind: relation, relation: no_such_treaty}",
+            "- {kind: relation, relation: rus_dprk_treaty}\n  - id: rus_dprk_treaty_prc_dprk",
+            "- {kind: relation, relation: no_such_treaty}\n  - id: rus_dprk_treaty_prc_dprk",
             "propensity_shifts.3.when.0.relation",
             "unknown relation 'no_such_treaty'",
         ),
         (
             "- {kind: lever, role: joint_exercises}\n  - id: exercises_dprk_rus",
             "- {kind: lever, role: opcon_transfer_date}\n  - id: exercises_dprk_rus",
-            "propensity_shifts.4.when.0.role",
+            "propensity_shifts.5.when.0.role",
             "a trigger's role needs a bool or number lever",
         ),
         (
@@ -171,7 +176,7 @@ def _korea_text() -> str:
         (
             "- {kind: lever, role: joint_exercises}\n  - id: exercises_dprk_rus",
             "- {kind: treaty, role: joint_exercises}\n  - id: exercises_dprk_rus",
-            "propensity_shifts.4.when.0",
+            "propensity_shifts.5.when.0",
             "kind",
         ),
     ],

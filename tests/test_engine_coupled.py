@@ -122,7 +122,11 @@ def test_removing_troops_never_lowers_the_hazard(korea):
         hb, hm = base["hazard_dprk_attack"].values, moved["hazard_dprk_attack"].values
         both = np.isfinite(hb) & np.isfinite(hm)
         assert np.all(hm[both] >= hb[both] * (1 - 1e-12))
-        assert np.mean(hm[both] > hb[both]) > 0.9
+        # Strictly higher nearly everywhere under the saturating tripwire, where every soldier
+        # counts; the flat form ignores them, and a threshold may not be crossed.
+        form = base["param:structure.tripwire.form"].values
+        saturating = both & (form[:, None] == 0)
+        assert np.mean(hm[saturating] > hb[saturating]) > 0.9
 
 
 def test_a_taiwan_war_never_speeds_reinforcement(korea):
