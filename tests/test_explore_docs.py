@@ -69,3 +69,20 @@ def test_the_worked_example_runs(run_cli, tmp_path: Path) -> None:
     assert all((d / "claim_intervals.png").is_file() for d in claims_dirs)
     audited = [json.loads((d / "summary.json").read_text()) for d in claims_dirs]
     assert sorted("claims_file" in a for a in audited) == [False, True]
+    verdicts = {"supported", "contradicted", "no_material_effect", "depends", "untestable"}
+    for summary in audited:
+        assert {c["verdict"] for c in summary["claims"]} <= verdicts
+        assert all("relative_effect" in c and "material_band" in c for c in summary["claims"])
+    # The scenario's own audit is the one with the split by mechanism (--mechanisms in the doc).
+    own = next(d for d, a in zip(claims_dirs, audited, strict=True) if "claims_file" not in a)
+    mechanisms = next(a for a in audited if "claims_file" not in a)
+    assert all(c["mechanisms"] for c in mechanisms["claims"])
+    assert any(own.glob("mechanisms_*.png"))
+
+
+def test_the_doc_audits_with_the_mechanism_split() -> None:
+    claims = [c for c in doc_commands() if c[0] == "claims"]
+    assert "--mechanisms" in claims[0] and "--claims" in claims[1]
+    text = DOC.read_text()
+    for verdict in ("supported", "contradicted", "no material effect", "depends", "untestable"):
+        assert f"**{verdict}**" in text, verdict
