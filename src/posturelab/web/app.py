@@ -49,7 +49,7 @@ from posturelab.store import catalogue
 from posturelab.store.diskio import StorageError
 from posturelab.version import package_version
 from posturelab.web import service
-from posturelab.web.audit import add_audit_routes
+from posturelab.web.audit_routes import add_audit_routes
 from posturelab.web.bodies import ErrorBody, JobBody, ScenarioRef, ScenarioText
 from posturelab.web.calibration_routes import add_routes, job_design
 from posturelab.web.calibrations import CalibrationStore

@@ -8,21 +8,18 @@ materiality band, the effect split by mechanism channel when the job asked for i
 values whose means add up to the total mean effect), the PRIM box when the verdict is
 ``depends``, and the verdict under each declared form of a relation (its dependence on model
 structure). The rows are built from the claims evaluation's ``summary.json`` and the scenario
-(:func:`claim_audit`); the response models below are the endpoint's OpenAPI description.
+(:func:`claim_audit`, called when the job finishes); the response models below describe the
+endpoint in the OpenAPI document (:mod:`posturelab.web.audit_routes` registers it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
 from posturelab.scenario.loader import LoadedScenario
-
-if TYPE_CHECKING:
-    from posturelab.web.jobs import JobRegistry
 
 
 class AuditSource(BaseModel):
@@ -191,23 +188,3 @@ def claim_audit(
         "verdicts": dict(summary.get("verdicts") or {}),
         "claims": rows,
     }
-
-
-def add_audit_routes(app: FastAPI, registry: JobRegistry) -> None:
-    """Register ``GET /api/jobs/{job_id}/audit`` on ``app``."""
-
-    @app.get("/api/jobs/{job_id}/audit", response_model=ClaimAudit)
-    def job_audit(job_id: str) -> dict[str, Any]:
-        """A finished claims job's audit, claim by claim.
-
-        Per claim: statement, maker and source, verdict, effect with its interval, mechanisms
-        (when split), PRIM box (when it depends) and the verdict under each structural form.
-        """
-        job = registry.get(job_id)
-        if job is None:
-            raise HTTPException(404, f"no job {job_id!r}")
-        if job.status != "done" or job.result is None:
-            raise HTTPException(409, f"job {job_id} is {job.status}, not done")
-        if job.result.audit is None:
-            raise HTTPException(404, f"a {job.kind} job has no claim audit")
-        return dict(job.result.audit)
