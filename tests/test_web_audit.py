@@ -94,6 +94,13 @@ def test_the_verdict_is_given_under_each_structural_form(audit: dict[str, Any]) 
         assert row["conditions"] is None
 
 
+def test_without_the_split_the_audit_has_no_mechanisms(client: TestClient) -> None:
+    job = finished(client, kind="claims", members=20, claims=[CLAIM])
+    (row,) = client.get(f"/api/jobs/{job['id']}/audit").json()["claims"]
+    assert row["mechanisms"] is None and row["mechanisms_note"] is None
+    assert row["source"]["id"] == load_scenario("korea-2025").scenario.claims[0].source
+
+
 def test_a_job_other_than_claims_has_no_audit(client: TestClient) -> None:
     job = finished(client, kind="run", members=10)
     response = client.get(f"/api/jobs/{job['id']}/audit")

@@ -17,6 +17,7 @@
   const signed = (v) => (v === null || v === undefined || !isFinite(v) ? "–" : (v > 0 ? "+" : "") + fmt(v));
   const percent = (v, digits = 1) =>
     v === null || v === undefined || !isFinite(v) ? "–" : `${v > 0 ? "+" : ""}${(100 * v).toFixed(digits)}%`;
+  const sentence = (text) => (text ? text[0].toUpperCase() + text.slice(1) + (text.endsWith(".") ? "" : ".") : "");
   const settings = (levers) => Object.entries(levers || {}).map(([k, v]) => `${k} = ${v}`).join(", ");
 
   function jobFields() {
@@ -102,7 +103,7 @@
       el("h4", {}, "Effect by mechanism"),
       waterfall(c),
       el("ul", { class: "note channels" }, ...described),
-      el("p", { class: "note" }, `${quiet.length ? `No change in: ${quiet.join(", ")}. ` : ""}${c.mechanisms_note || ""}`),
+      el("p", { class: "note" }, `${quiet.length ? `No change in: ${quiet.join(", ")}. ` : ""}${sentence(c.mechanisms_note)}`),
     ];
   }
 
