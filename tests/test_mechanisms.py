@@ -200,7 +200,8 @@ def test_claims_command_prints_and_writes_the_split(run_cli, tmp_path) -> None:
     audit = html[html.index(">Claim audit<") : html.index(">Figures<")]
     for text in ("Withdrawing about 4,500 US troops", "Adm. Samuel Paparo", "sasc-2025-04-10",
                  "Verdict:", "relative to the base mean", "Effect by mechanism", "tripwire",
-                 "No change in: support"):  # fmt: skip
+                 "No change in: support", "Dependence on model structure",
+                 "tripwire = <b>flat</b>"):  # fmt: skip
         assert text in audit, text
     assert audit.count("data:image/png;base64,") >= 1  # the waterfall
     again = api.claims(

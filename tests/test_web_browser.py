@@ -390,3 +390,73 @@ def test_targets_table_figure_and_calibration(
         timeout=TIMEOUT_MS,
     )
     assert page.locator("#targets-table tr[data-target]").count() == len(loaded.scenario.targets)
+
+
+def test_claim_audit_with_the_mechanism_split(page: Any, shots: Path) -> None:
+    page.select_option("#scenario", "korea-2025")
+    page.wait_for_function(
+        "() => document.getElementById('scenario-title').textContent.includes('(')"
+    )
+    page.select_option("#calibration", "")
+    page.check("#split-mechanisms")
+    page.fill("#members", "40")
+    page.click("#claims")
+    page.wait_for_selector("#audit-out article.audit-claim", timeout=4 * TIMEOUT_MS)
+    job = page.get_attribute("#audit-out", "data-job")
+    audit = page.evaluate(
+        "async (id) => (await (await fetch(`/api/jobs/${id}/audit`)).json())", job
+    )
+    assert audit["members"] == 40 and len(audit["claims"]) == 7
+    blocks = page.locator("#audit-out article.audit-claim")
+    assert blocks.count() == len(audit["claims"])
+    labels = {"supported", "contradicted", "no material effect", "depends", "untestable"}
+    for i, claim in enumerate(audit["claims"]):
+        block = blocks.nth(i)
+        assert block.get_attribute("data-claim") == claim["id"]
+        badge = block.locator("h3 .verdict-badge")
+        assert badge.get_attribute("data-verdict") == claim["verdict"]
+        assert badge.inner_text() in labels
+        assert claim["statement"] in block.locator("blockquote").inner_text()
+        assert claim["by"] in block.locator(".who").inner_text()
+        if claim["source"] and claim["source"]["url"]:
+            assert block.locator(".who a").get_attribute("href") == claim["source"]["url"]
+        # The waterfall: one bar per active channel, in the rows' order, and the total.
+        active = [m["channel"] for m in claim["mechanisms"] if m["active"]]
+        bars = block.locator("svg.waterfall rect.wf-bar")
+        assert bars.count() == len(active)
+        assert [bars.nth(k).get_attribute("data-channel") for k in range(len(active))] == active
+        assert block.locator("svg.waterfall rect.wf-total").count() == 1
+        # The verdict under each structural form, one line each.
+        forms = block.locator(".audit-forms li")
+        assert forms.count() == len(claim["structure"])
+        for k, form in enumerate(claim["structure"]):
+            line = forms.nth(k)
+            assert line.get_attribute("data-form") == form["form"]
+            assert line.locator(".verdict-badge").get_attribute("data-verdict") == form["verdict"]
+        assert (block.locator(".audit-box").count() == 1) == (claim["conditions"] is not None)
+    # Each verdict has its own colour.
+    colours = page.eval_on_selector_all(
+        "#audit-out h3 .verdict-badge",
+        "bs => bs.map(b => [b.dataset.verdict, getComputedStyle(b).backgroundColor])",
+    )
+    by_verdict: dict[str, set[str]] = {}
+    for verdict, colour in colours:
+        by_verdict.setdefault(verdict, set()).add(colour)
+    assert all(len(c) == 1 for c in by_verdict.values())
+    assert len({next(iter(c)) for c in by_verdict.values()}) == len(by_verdict)
+    # Printed, only the audit remains.
+    page.emulate_media(media="print")
+    try:
+        assert page.is_hidden("#controls") and page.is_hidden("header")
+        assert page.is_hidden("#claims-table") and page.is_hidden("#audit-print")
+        assert page.is_visible("#audit-out article.audit-claim")
+    finally:
+        page.emulate_media(media="screen")
+    assert page.is_visible("#controls")
+    # The picture: the audit's heading and its first claim.
+    top = page.locator("#audit-out").bounding_box()
+    first = blocks.first.bounding_box()
+    assert top is not None and first is not None
+    clip = {"x": top["x"], "y": top["y"], "width": top["width"],
+            "height": first["y"] + first["height"] - top["y"] + 8}  # fmt: skip
+    page.screenshot(path=str(shots / "dashboard-audit.png"), clip=clip, full_page=True)

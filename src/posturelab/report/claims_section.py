@@ -4,8 +4,9 @@ For each claim of a claims evaluation (:func:`posturelab.report.results.write_cl
 statement, who made it and where (the scenario's source, with publisher, date and address), the
 verdict and its reason, the effect in absolute and relative terms with its 5-95% interval over
 members (and the paired difference of proportions with its 90% interval on a 0/1 basis), the
-effect split by mechanism with its waterfall when the evaluation made one, and, when the verdict
-is ``depends``, the conditions of the PRIM box under which it holds (or the effect is largest).
+effect split by mechanism with its waterfall when the evaluation made one, when the verdict is
+``depends``, the conditions of the PRIM box under which it holds (or the effect is largest), and
+the verdict under each declared form of a relation (its dependence on model structure).
 """
 
 from __future__ import annotations
@@ -90,6 +91,32 @@ def _conditions(c: Mapping[str, Any], table: Callable[..., str]) -> str:
     )
 
 
+def _forms(c: Mapping[str, Any], num: Callable[[Any], str]) -> str:
+    forms: Sequence[Mapping[str, Any]] = c.get("structure") or []
+    if not forms:
+        return ""
+    lines = []
+    for f in forms:
+        verdict = _e(str(f.get("verdict", "")).replace("_", " "))
+        effect = (
+            f"mean {num(f.get('effect_mean'))}, 5-95% [{num(f.get('effect_p05'))}, "
+            f"{num(f.get('effect_p95'))}]"
+            if f.get("effect_mean") is not None
+            else _e(f.get("reason"))
+        )
+        lines.append(
+            f"<li>{_e(f.get('relation'))} = <b>{_e(f.get('form'))}</b> (weight "
+            f"{num(f.get('weight'))}, {num(f.get('members'))} members): <b>{verdict}</b>; "
+            f"{effect}</li>"
+        )
+    same = len({f.get("verdict") for f in forms}) == 1
+    says = "the same under every form" if same else "changes with the model's structure"
+    return (
+        "<h4>Dependence on model structure</h4><ul>" + "".join(lines) + "</ul>"
+        f"<p class='note'>The verdict is {says}.</p>"
+    )
+
+
 def claims_section(
     summary: Mapping[str, Any],
     loaded: LoadedScenario | None,
@@ -139,5 +166,6 @@ def claims_section(
         png = run_dir / f"prim_box_{cid}.png"
         if c.get("verdict") == "depends" and png.is_file():
             block.append(figure(f"{cid}: PRIM box", png.read_bytes()))
+        block.append(_forms(c, num))
         parts.append("".join(block))
     return "".join(parts) or "<p class='note'>(no claims)</p>"

@@ -49,6 +49,7 @@ from posturelab.store import catalogue
 from posturelab.store.diskio import StorageError
 from posturelab.version import package_version
 from posturelab.web import service
+from posturelab.web.audit_routes import add_audit_routes
 from posturelab.web.bodies import ErrorBody, JobBody, ScenarioRef, ScenarioText
 from posturelab.web.calibration_routes import add_routes, job_design
 from posturelab.web.calibrations import CalibrationStore
@@ -173,6 +174,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.settings = cfg
     store = CalibrationStore(cfg.runs_dir)
     add_routes(app, store, registry)
+    add_audit_routes(app, registry)
     # Built-in scenarios are package data: validated once per application, then reused.
     builtins: dict[str, LoadedScenario] = {}
     details: dict[str, dict[str, Any]] = {}

@@ -94,6 +94,9 @@ class JobResult:
         A targets job's table (as ``posturelab targets --json`` prints it).
     calibration
         The calibration the job ran on (id, file, sha256, members), or ``None``.
+    audit
+        A claims job's audit (:func:`posturelab.web.audit.claim_audit`): each claim with its
+        source, effect, mechanisms and verdict per structural form; ``None`` for other kinds.
     """
 
     run_id: str | None
@@ -102,6 +105,7 @@ class JobResult:
     svgs: Mapping[str, str] = field(default_factory=dict)
     document: Mapping[str, Any] | None = None
     calibration: Mapping[str, Any] | None = None
+    audit: Mapping[str, Any] | None = None
 
     @property
     def figures(self) -> list[str]:
@@ -252,6 +256,7 @@ def _compare(request: JobRequest, runs_dir: Path) -> JobResult:
 
 def _claims(request: JobRequest, runs_dir: Path) -> JobResult:
     from posturelab import api
+    from posturelab.web.audit import claim_audit
 
     result = api.claims(
         request.loaded,
@@ -264,7 +269,8 @@ def _claims(request: JobRequest, runs_dir: Path) -> JobResult:
         structure=request.structure,
         mechanisms=request.mechanisms,
     )
-    return JobResult(result.run_id, result)
+    audit = claim_audit(request.loaded, result.to_json(), result.run_id)
+    return JobResult(result.run_id, result, audit=audit)
 
 
 def _targets(request: JobRequest) -> JobResult:

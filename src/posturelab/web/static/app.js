@@ -169,7 +169,7 @@ function useScenario(ref, detail) {
   renderVariants($("variant-b"), "levers-b");
   $("claims").disabled = detail.claims.length === 0;
   $("campaign").disabled = !detail.campaign;
-  for (const id of ["summary", "series-picker", "charts", "claims-out", "campaign-out", "bloc-out"]) $(id).replaceChildren();
+  for (const id of ["summary", "series-picker", "charts", "claims-out", "audit-out", "campaign-out", "bloc-out"]) $(id).replaceChildren();
   if (window.PostureTargets) PostureTargets.scenarioChanged(detail);
   setStatus("ready");
   PostureMap.showScenario(ref).catch(fail);
@@ -250,6 +250,7 @@ async function startJob(kind) {
   });
   if (kind === "compare") payload.levers_b = leverValues("levers-b");
   if (window.PostureTargets) Object.assign(payload, PostureTargets.jobFields());
+  if (kind === "claims" && window.PostureAudit) Object.assign(payload, PostureAudit.jobFields());
   setStatus(`${kind}: queued`, 0, 1);
   const job = await post("/api/jobs", payload);
   state.job = job.id;
@@ -281,7 +282,11 @@ async function startJob(kind) {
   $("report-link").hidden = false;
   showCatalogue().catch(fail);
   const summary = await api(`/api/jobs/${job.id}/summary`);
-  if (kind === "claims") return showClaims(summary);
+  if (kind === "claims") {
+    showClaims(summary);
+    if (window.PostureAudit) await PostureAudit.show(job.id);
+    return;
+  }
   state.series = await api(`/api/jobs/${job.id}/series`);
   if (kind === "run") showRunSummary(summary);
   else showEffects(summary);
