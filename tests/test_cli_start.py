@@ -123,3 +123,15 @@ def test_the_light_defaults_are_the_engine_and_runner_defaults() -> None:
         defaults.DEFAULT_SEED,
     )
     assert loader.DEFAULT_SCENARIO == defaults.DEFAULT_SCENARIO
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "posturelab", "scenarios"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "korea-2025" in done.stdout
