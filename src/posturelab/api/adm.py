@@ -34,35 +34,12 @@ if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
 
-    from posturelab.engine.scenario_campaign import ScenarioCampaign
+    from posturelab.engine.scenario_campaign import ScenarioCampaign, ScoredForce
     from posturelab.scenario.schema import Scenario
 
 FloatArray = NDArray[np.float64]
 TRACE = ("A", "D", "alpha", "W", "X", "alphaA", "alphaD", "Dcas", "Acas")
 """The daily variables of a campaign trace, in the order the command line prints them."""
-
-
-@dataclass(frozen=True)
-class ScoredForce:
-    """A force as a scenario campaign scored it: personnel, ground and air lethality."""
-
-    side: str
-    force: str
-    actor: str
-    personnel: float
-    ground: float
-    aircraft: float
-
-    def to_json(self) -> dict[str, str | float]:
-        """The force as ``posturelab campaign --scenario --json`` prints it."""
-        return {
-            "force": self.force,
-            "actor": self.actor,
-            "side": self.side,
-            "personnel": self.personnel,
-            "ground": self.ground,
-            "aircraft": self.aircraft,
-        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,7 +139,7 @@ class Campaign:
                 "contest": self.contest,
                 "month": self.month,
                 "member": self.member,
-                "forces": [f.to_json() for f in self.forces],
+                "forces": [f.as_dict() for f in self.forces],
                 "armour_factors": None
                 if self.armour_factors is None
                 else dict(zip(("attacker", "defender"), self.armour_factors, strict=True)),
@@ -321,12 +298,7 @@ def campaign(
         contest=None if built is None else built.contest,
         month=None if built is None else built.month,
         member=member,
-        forces=()
-        if built is None
-        else tuple(
-            ScoredForce(f.side, f.force, f.actor, f.personnel, f.ground, f.aircraft)
-            for f in built.forces
-        ),
+        forces=() if built is None else built.forces,
         milestones=milestones,
         armour_factors=None
         if built is None or built.armour_factors is None
