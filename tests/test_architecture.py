@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("analysis", ("posturelab.runners", "posturelab.store", "posturelab.explore")),
     ("report", ("posturelab.report",)),
     ("api", ("posturelab", "posturelab.api")),
-    ("faces", ("posturelab.cli", "posturelab.web")),
+    ("faces", ("posturelab.cli", "posturelab.web", "posturelab.__main__")),
 ]
 
 
