@@ -300,3 +300,34 @@ def test_every_promise_names_tests_that_exist():
                 assert f"def {name}(" in current.read_text(), name
                 checked += 1
     assert checked >= 25
+
+
+def test_a_run_cancelled_by_its_caller_is_interrupted_and_resumes_to_the_same_numbers(tmp_path):
+    from posturelab.runners.drive import RunCancelledError
+    from posturelab.runners.durable import resume_run
+
+    loaded = load_scenario("korea-2025")
+    levers = resolve_levers(loaded.scenario)
+    options = RunOptions(members=12, seed=5, chunk_size=4)
+    target = tmp_path / "cancelled"
+    seen = []
+
+    def cancel_after_first_chunk(members: int) -> None:
+        seen.append(members)
+        raise RunCancelledError("job 0123")
+
+    with open_runner(RunnerSpec("sequential")) as runner, pytest.raises(RunCancelledError):
+        start_run(
+            target, loaded, levers, options, runner,
+            auto_chunks=False, progress=cancel_after_first_chunk,
+        )  # fmt: skip
+    manifest = json.loads((target / rundir.MANIFEST).read_text())
+    assert manifest["status"] == "interrupted"
+    assert manifest["error"] == "cancelled by its caller: job 0123"
+    assert seen == [4]  # stopped after the chunk that had just finished
+    with open_runner(RunnerSpec("sequential")) as runner:
+        resume_run(target, runner)
+    reference = run_ensemble(loaded.scenario, levers, options).dataset
+    with xr.open_dataset(target / "series.nc", engine="h5netcdf") as done:
+        for name in ("hazard_dprk_attack", "us_troops_korea"):
+            np.testing.assert_array_equal(done[name].values, reference[name].values)

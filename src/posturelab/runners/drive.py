@@ -19,7 +19,9 @@ that the manifest can still say ``failed`` with the reason, and is raised as
 :class:`~posturelab.runners.durable.RunIncompleteError` with the resume command. Numbers that
 overflow (:class:`~posturelab.engine.sampling.NonFiniteError`) stop the run at once, without a
 retry (they would overflow again): the manifest says ``failed`` and a
-:class:`~posturelab.errors.ScenarioError` points at the scenario's numbers behind them.
+:class:`~posturelab.errors.ScenarioError` points at the scenario's numbers behind them. A caller
+that stops a run from its progress callback (:class:`RunCancelledError`, a dashboard job
+cancelled by its client) leaves it ``interrupted`` and resumable, as Ctrl-C does.
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ Progress = Callable[[int], None]
 Notify = Callable[[str], None]
 ASSEMBLY_TRIES = 3
 """How many times the outputs are streamed when chunks keep being refused at assembly."""
+
+
+class RunCancelledError(Exception):
+    """Raised by a run's progress callback to stop it after the chunk that just finished.
+
+    The chunks already written stay, the manifest says ``interrupted`` (with the reason), and
+    ``posturelab resume`` finishes the run with the same numbers as one never stopped.
+    """
 
 
 class RunIncompleteError(PosturelabError):
@@ -294,6 +304,9 @@ def drive(
         raise RunIncompleteError(message, run_dir, (), storage=error) from None
     except KeyboardInterrupt:
         stop("interrupted")
+        raise
+    except RunCancelledError as error:
+        stop("interrupted", f"cancelled by its caller: {error}")
         raise
     except Exception as error:
         stop("failed", f"{type(error).__name__}: {error}")

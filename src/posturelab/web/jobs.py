@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 from posturelab.engine.observe import observing
 from posturelab.errors import InputError
+from posturelab.runners.drive import RunCancelledError
 from posturelab.web import compute
 from posturelab.web.compute import JobKind, JobRequest, JobResult
 
@@ -55,8 +56,8 @@ class QueueFullError(Exception):
     """The server already holds as many queued and running jobs as it accepts."""
 
 
-class JobCancelledError(Exception):
-    """Raised in a job's worker when its client has cancelled it."""
+class JobCancelledError(RunCancelledError):
+    """Raised in a job's worker when its client has cancelled it (a run stays resumable)."""
 
 
 @dataclass
