@@ -93,9 +93,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
         }
     base = figures["python -c pass"]["median_s"]
     print(f"start-up over {args.repeat} fresh processes (target: under {TARGET_S} s)")
-    print(
-        f"{'command':<24}{'median s':>10}{'fastest s':>11}{'above pass s':>14}{'CPU s':>8}"
-    )
+    print(f"{'command':<24}{'median s':>10}{'fastest s':>11}{'above pass s':>14}{'CPU s':>8}")
     for name, f in figures.items():
         f["above_pass_s"] = f["median_s"] - base
         verdict = "ok" if f["median_s"] < TARGET_S else "SLOW"

@@ -167,11 +167,7 @@ def test_web_compute_does_not_import_the_job_queue_and_api_no_face() -> None:
     compute = _imports(src / "web" / "compute.py")
     assert not {n for n in compute if n.startswith(("posturelab.web.jobs", "posturelab.web.app"))}
     for module in (src / "api").glob("*.py"):
-        faces = {
-            n
-            for n in _imports(module)
-            if n.startswith(("posturelab.cli", "posturelab.web"))
-        }
+        faces = {n for n in _imports(module) if n.startswith(("posturelab.cli", "posturelab.web"))}
         assert not faces, (module.name, faces)
 
 

@@ -90,7 +90,11 @@ def test_claims_json_shape(run_cli, tmp_path: Path) -> None:
             "drivers",
         } <= set(c)
         assert c["verdict"] in {
-            "supported", "contradicted", "depends", "no_material_effect", "untestable"
+            "supported",
+            "contradicted",
+            "depends",
+            "no_material_effect",
+            "untestable",
         }
     (row,) = runs_of(run_cli, tmp_path)
     assert row["kind"] == "claims"

@@ -30,7 +30,11 @@ def test_every_korea_claim_evaluates(korea, evaluated) -> None:
     assert [r.id for r in evaluated] == [c.id for c in korea.claims]
     for r in evaluated:
         assert r.verdict in {
-            "supported", "contradicted", "depends", "no_material_effect", "untestable"
+            "supported",
+            "contradicted",
+            "depends",
+            "no_material_effect",
+            "untestable",
         }, (r.id, r.reason)
         assert 0 < r.n <= MEMBERS
         assert r.effect_p05 <= r.effect_p50 <= r.effect_p95

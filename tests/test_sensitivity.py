@@ -108,9 +108,7 @@ def test_engine_sensitivity_on_korea() -> None:
     loaded = load_scenario("korea-2025")
     s = loaded.scenario
     levers = resolve_levers(s, {})
-    result = engine_sensitivity(
-        s, levers, "p_dprk_attack", method="sobol", n=8, seed=11
-    )
+    result = engine_sensitivity(s, levers, "p_dprk_attack", method="sobol", n=8, seed=11)
     k = len(result.rows)
     assert result.evaluations == 8 * (k + 2)
     assert result.warnings  # N = 8 is far too small, and the command says so

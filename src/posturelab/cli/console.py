@@ -100,4 +100,3 @@ def print_problems(error: InputError) -> None:
 def print_json(payload: Any) -> None:
     """Print ``payload`` as indented JSON on standard output."""
     sys.stdout.write(json.dumps(payload, indent=2, allow_nan=False) + "\n")
-

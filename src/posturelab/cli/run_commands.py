@@ -267,9 +267,7 @@ def print_summary(ensemble: Ensemble) -> None:
     for column in ("indicator", "kind", "median", "5%", "95%"):
         table.add_column(column, justify="right" if column in ("median", "5%", "95%") else "left")
     for i in ensemble.indicators:
-        table.add_row(
-            i.name, i.kind, _fmt(i.p50, i.kind), _fmt(i.p05, i.kind), _fmt(i.p95, i.kind)
-        )
+        table.add_row(i.name, i.kind, _fmt(i.p50, i.kind), _fmt(i.p05, i.kind), _fmt(i.p95, i.kind))
     out.print(table)
     out.print(
         "Probabilities: the estimate with its 90% Wilson interval. Absolute levels rest on each "

@@ -105,8 +105,7 @@ def campaign_params_from_mapping(
             if any(v is None or math.isnan(v) or not entry_domain.contains(v) for v in entries):
                 problem(
                     key,
-                    f"must be a list of daily factors {entry_domain.describe()} "
-                    "(entry i is day i)",
+                    f"must be a list of daily factors {entry_domain.describe()} (entry i is day i)",
                 )
             else:
                 values[key] = entries

@@ -17,6 +17,7 @@ from posturelab.models.alignment import codes_to_sides
 
 FloatArray = NDArray[np.float64]
 
+
 def decode(code: int, actors: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Split the actors into the two sides of configuration ``code`` (the first actor's side first).
 

@@ -254,8 +254,7 @@ def compile_contests(
         ),
         jfhq_month=frame.role_month("jfhq_date"),
         vacuum_months=tuple(
-            int(m)
-            for m in np.flatnonzero((frame.vacuum[1:] != frame.vacuum[:-1]).any(axis=1)) + 1
+            int(m) for m in np.flatnonzero((frame.vacuum[1:] != frame.vacuum[:-1]).any(axis=1)) + 1
         ),
         **_status_quo(scenario, frame),
     )

@@ -486,4 +486,3 @@ def one_member(params: ADMParams, m: int = 0) -> ADMParams:
         array = np.asarray(schedule, dtype=np.float64)
         values[name] = array[m] if array.ndim == 2 else array.reshape(-1)
     return ADMParams(**values)  # type: ignore[arg-type]
-

@@ -317,4 +317,3 @@ def read_manifest(run_dir: Path) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise InputError.single(str(path), "the manifest is not a JSON object")
     return dict(payload)
-

@@ -52,7 +52,7 @@ class JobBody(ScenarioRef):
     structure: dict[str, str] = Field(
         default_factory=dict,
         description="Relation -> form: fix a relation to one of the forms the scenario "
-        "declares (for example {\"tripwire\": \"flat\"}).",
+        'declares (for example {"tripwire": "flat"}).',
     )
     mechanisms: bool = Field(
         default=False,
