@@ -61,6 +61,13 @@ class Targets:
         """
         return [r for r in self.rows if r.status == "inconsistent" and use in (None, r.use)]
 
+    @property
+    def calibration_label(self) -> str | None:
+        """What the ensemble ran on, as the table says it: the calibration's members or ``None``."""
+        if self.calibration is None:
+            return None
+        return f"the NROY members of {self.calibration.file}"
+
     def to_pandas(self) -> pd.DataFrame:
         """One row per target, indexed by its id."""
         return table_of(self.rows).set_index("id")
@@ -73,9 +80,7 @@ class Targets:
             "scenario": self.scenario,
             "members": self.members,
             "seed": self.seed,
-            "calibration": None
-            if self.calibration is None
-            else f"the NROY members of {self.calibration.file}",
+            "calibration": self.calibration_label,
             "targets": [row_dict(r) for r in self.rows],
         }
 

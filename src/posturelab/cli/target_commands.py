@@ -36,11 +36,11 @@ from posturelab.defaults import (
 from posturelab.errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from posturelab.explore.calibration import Calibration
-    from posturelab.scenario.loader import LoadedScenario
 
 EXIT_INCONSISTENT = 1
-TARGET_MEMBERS = 1000
 
 ScenarioArg = Annotated[str, typer.Argument(help="A built-in scenario id or a scenario file path.")]
 CalibrationOpt = Annotated[
@@ -51,18 +51,6 @@ CalibrationOpt = Annotated[
 ]
 SeedOpt = Annotated[int, typer.Option(min=0, max=2**63 - 1, help="Root random seed.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-
-
-def load_calibration(
-    path: Path | None, loaded: LoadedScenario, members: int | None
-) -> tuple[Any, dict[str, Any] | None]:
-    """The design of ``--calibration FILE`` (or ``None``) and the file's content."""
-    from posturelab.explore.calibration_file import calibrated_design, read_calibration
-
-    if path is None:
-        return None, None
-    data = read_calibration(path, loaded)
-    return calibrated_design(data["design"], members), data
 
 
 def _num(value: float | None, unit: str = "") -> str:
@@ -80,21 +68,23 @@ def _published(row: Any) -> str:
     return f"{_num(row.published, row.unit)} ± {_num(sd, row.unit)}"
 
 
-def print_target_table(report: Any) -> None:
-    """Print the targets table of a :class:`~posturelab.explore.targets.TargetReport`."""
+def print_target_table(
+    scenario: str, members: int, seed: int, calibration: str | None, rows: Sequence[Any]
+) -> None:
+    """Print a targets table: each target's published figure against the model's interval."""
     from rich.table import Table
 
-    on = report.calibration or "the prior"
+    on = calibration or "the prior"
     out.print(
-        bold(report.scenario),
-        f": {len(report.rows)} targets on {report.members:,} members (seed {report.seed}; {on})",
+        bold(scenario),
+        f": {len(rows)} targets on {members:,} members (seed {seed}; {on})",
         sep="",
     )
     table = Table(title="Targets: published figure against the model (I = implausibility)")
     for col in ("target", "use", "quantity", "published", "model median", "model 5-95%", "I"):
         table.add_column(col, justify="right" if col in ("I", "model median") else "left")
     table.add_column("status")
-    for r in report.rows:
+    for r in rows:
         colour = {"consistent": "green", "inconsistent": "red"}.get(r.status, "grey50")
         status = r.status + (f" (model {r.direction})" if r.direction else "")
         table.add_row(
@@ -134,42 +124,33 @@ def targets_command(
     quiet: QuietOption = False,
 ) -> None:
     """Hold every target of a scenario against its ensemble: figure, model interval, status."""
-    from posturelab.engine.run import RunOptions
-    from posturelab.explore.targets import evaluate_targets, targets_json
-    from posturelab.runners import make_executor
-    from posturelab.scenario.loader import load_scenario
+    from posturelab import api
     from posturelab.store import rundir
 
-    loaded = load_scenario(scenario)
-    s = loaded.scenario
-    if not s.targets:
-        raise InputError.single(loaded.origin, "the scenario has no targets", path="targets")
-    design, data = load_calibration(calibration, loaded, members)
     if out_dir is not None:
         rundir.check_target(out_dir)
-    size = design.shape[0] if design is not None else (members or TARGET_MEMBERS)
-    options = RunOptions(members=size, seed=seed)
-    shown = not (json_out or quiet)
-    with (
-        make_executor(runner, workers, scheduler) as executor,
-        work_progress(f"{s.meta.id}: targets", enabled=shown),
-    ):
-        report = evaluate_targets(
-            s,
-            options,
-            design=design,
-            calibration=None if data is None else f"the NROY members of {data['path']}",
-            executor=executor,
+    with work_progress("targets", enabled=not (json_out or quiet)):
+        result = api.targets(
+            scenario,
+            members=members,
+            seed=seed,
+            calibration=calibration,
+            runner=runner,
+            workers=workers,
+            scheduler=scheduler,
         )
+    document = result.to_json()
     if out_dir is not None:
-        _write_targets(out_dir, report)
+        _write_targets(out_dir, document, result.plot())
     if json_out:
-        print_json(targets_json(report))
+        print_json(document)
     else:
-        print_target_table(report)
+        print_target_table(
+            result.scenario, result.members, result.seed, result.calibration_label, result.rows
+        )
         if out_dir is not None:
             out.print(f"result directory: {out_dir}")
-    failing = report.inconsistent("validation")
+    failing = result.inconsistent("validation")
     if strict and failing:
         sys.stderr.write(
             "strict: inconsistent validation targets: " + ", ".join(r.id for r in failing) + "\n"
@@ -177,15 +158,13 @@ def targets_command(
         raise typer.Exit(EXIT_INCONSISTENT)
 
 
-def _write_targets(target: Path, report: Any) -> None:
-    from posturelab.explore.targets import targets_json
-    from posturelab.report.target_figures import save, target_intervals
+def _write_targets(target: Path, document: dict[str, Any], figure: Any) -> None:
+    from posturelab.report.target_figures import save
     from posturelab.store import rundir
 
     with rundir.staging(target) as stage:
-        rundir.write_json(stage / "targets.json", targets_json(report))
-        fig = target_intervals(report.rows, f"{report.scenario}: targets")
-        save(fig, stage, "target_intervals")
+        rundir.write_json(stage / "targets.json", document)
+        save(figure, stage, "target_intervals")
 
 
 def calibrate_command(
@@ -326,7 +305,8 @@ def print_calibration(cal: Calibration, path: Path, elapsed: float, drawn: list[
     if cal.ranges:
         out.print(ranges)
     if cal.validation is not None:
-        print_target_table(cal.validation)
+        v = cal.validation
+        print_target_table(v.scenario, v.members, v.seed, v.calibration, v.rows)
     out.print(f"calibration file: {path}")
     for name in drawn:
         if name.endswith(".png"):
